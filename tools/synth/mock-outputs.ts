@@ -1,0 +1,65 @@
+/**
+ * Plausible fake outputs for the resources and provider functions this library uses, so programs
+ * that read outputs (endpoints, kubeconfigs, generated passwords) run under the mock runtime.
+ * Extend the tables when a component reads a new output; unknown types echo their inputs.
+ */
+import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+
+type Outputs = Record<string, unknown>;
+
+const FAKE_KUBECONFIG = (name: string): string =>
+    [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: ${name}, cluster: {server: "https://${name}.example.invalid"}}]`,
+        `contexts: [{name: ${name}, context: {cluster: ${name}, user: ${name}}}]`,
+        `current-context: ${name}`,
+        `users: [{name: ${name}, user: {token: mock-token}}]`,
+    ].join("\n");
+
+/** Per type token: outputs the real provider would add to the inputs. */
+const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs) => Outputs> = {
+    "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}` }),
+    "random:index/randomString:RandomString": (a) => ({ result: `mock-${a.name}` }),
+    "aws:ec2/vpc:Vpc": (a) => ({ arn: `arn:aws:ec2:mock:vpc/${a.name}` }),
+    "aws:eks/cluster:Cluster": (a) => ({
+        arn: `arn:aws:eks:mock:cluster/${a.name}`,
+        endpoint: `https://${a.name}.eks.example.invalid`,
+        certificateAuthority: { data: "bW9jay1jYQ==" },
+        identities: [{ oidcs: [{ issuer: `https://oidc.eks.example.invalid/id/${a.name}` }] }],
+    }),
+    "aws:rds/instance:Instance": (a) => ({
+        address: `${a.name}.rds.example.invalid`,
+        endpoint: `${a.name}.rds.example.invalid:5432`,
+        port: 5432,
+        arn: `arn:aws:rds:mock:db:${a.name}`,
+    }),
+    "aws:iam/role:Role": (a) => ({ arn: `arn:aws:iam::123456789012:role/${a.name}` }),
+    "azure-native:dbforpostgresql:Server": (a) => ({ fullyQualifiedDomainName: `${a.name}.postgres.database.azure.example.invalid` }),
+    "azure-native:containerservice:ManagedCluster": (a) => ({ fqdn: `${a.name}.hcp.example.invalid` }),
+};
+
+/** Outputs for a registered resource: its inputs plus type-specific outputs. */
+export function mockResourceState(args: MockResourceArgs): Outputs {
+    const extra = RESOURCE_OUTPUTS[args.type]?.(args) ?? {};
+    return { ...args.inputs, name: args.inputs.name ?? args.name, ...extra };
+}
+
+/** Per function token: the result of a provider function (data source). */
+const CALL_RESULTS: Record<string, (args: MockCallArgs) => Outputs> = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": (a) => {
+        const region = String(a.inputs.region ?? "us-east-1");
+        return { names: ["a", "b", "c"].map((s) => `${region}${s}`), zoneIds: ["1", "2", "3"].map((s) => `${region}-az${s}`) };
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" }),
+    "aws:index/getRegion:getRegion": (a) => ({ name: a.inputs.region ?? "us-east-1", region: a.inputs.region ?? "us-east-1" }),
+    "azure-native:containerservice:listManagedClusterUserCredentials": (a) => ({
+        kubeconfigs: [{ name: "clusterUser", value: Buffer.from(FAKE_KUBECONFIG(String(a.inputs.resourceName ?? "aks"))).toString("base64") }],
+    }),
+};
+
+export function mockCallResult(args: MockCallArgs): Outputs {
+    return CALL_RESULTS[args.token]?.(args) ?? args.inputs;
+}
+
+export { FAKE_KUBECONFIG };
