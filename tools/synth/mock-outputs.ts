@@ -32,9 +32,14 @@ const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs) => Outputs> = {
         address: `${a.name}.rds.example.invalid`,
         endpoint: `${a.name}.rds.example.invalid:5432`,
         port: 5432,
+        identifier: a.inputs.identifier ?? `${a.name}-mock`,
         arn: `arn:aws:rds:mock:db:${a.name}`,
     }),
     "aws:iam/role:Role": (a) => ({ arn: `arn:aws:iam::123456789012:role/${a.name}` }),
+    "docker:index/remoteImage:RemoteImage": (a) => ({
+        imageId: `sha256:${Buffer.from(String(a.inputs.name)).toString("hex").padEnd(64, "0").slice(0, 64)}`,
+        repoDigest: `${String(a.inputs.name).split(":")[0]}@sha256:${"0".repeat(64)}`,
+    }),
     "azure-native:dbforpostgresql:Server": (a) => ({ fullyQualifiedDomainName: `${a.name}.postgres.database.azure.example.invalid` }),
     "azure-native:containerservice:ManagedCluster": (a) => ({ fqdn: `${a.name}.hcp.example.invalid` }),
 };
@@ -52,6 +57,7 @@ const CALL_RESULTS: Record<string, (args: MockCallArgs) => Outputs> = {
         return { names: ["a", "b", "c"].map((s) => `${region}${s}`), zoneIds: ["1", "2", "3"].map((s) => `${region}-az${s}`) };
     },
     "aws:index/getCallerIdentity:getCallerIdentity": () => ({ accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/mock", userId: "mock" }),
+    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" }),
     "aws:index/getRegion:getRegion": (a) => ({ name: a.inputs.region ?? "us-east-1", region: a.inputs.region ?? "us-east-1" }),
     "azure-native:containerservice:listManagedClusterUserCredentials": (a) => ({
         kubeconfigs: [{ name: "clusterUser", value: Buffer.from(FAKE_KUBECONFIG(String(a.inputs.resourceName ?? "aks"))).toString("base64") }],

@@ -44,6 +44,12 @@ export interface SynthResource {
     dependencies: string[];
     /** Aliases passed in resource options (URNs or alias specs), for rename/move tracking. */
     aliases: unknown[];
+    /** `ignoreChanges` resource option (property paths; `*` = every input). */
+    ignoreChanges: string[];
+    /** `retainOnDelete` resource option: the engine forgets the resource instead of deleting it. */
+    retainOnDelete: boolean;
+    /** `protect` resource option. */
+    protect: boolean;
 }
 
 /** The JSON shape of `npm run synth`. Stable: tests, policies and the PR diff read it. */
@@ -133,6 +139,9 @@ class RecordingMonitor extends MockMonitor {
             secretPaths,
             dependencies: req.getDependenciesList(),
             aliases: (req.getAliasesList?.() ?? []).map((a: any) => (typeof a?.toObject === "function" ? a.toObject() : a)),
+            ignoreChanges: req.getIgnorechangesList?.() ?? [],
+            retainOnDelete: req.getRetainondelete?.() === true,
+            protect: req.getProtect?.() === true,
         });
     }
 

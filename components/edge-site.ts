@@ -1,0 +1,185 @@
+/**
+ * EdgeSite: the containers of one factory's edge computer (PostgreSQL 16, backend API, NATS
+ * JetStream, health monitor), deployed with @pulumi/docker against that computer's Docker daemon.
+ *
+ * Fleet safety (`offline`): see docs/edge.md. In short, an offline facility keeps every resource
+ * declared (a resource missing from the program would be deleted, and deleting needs the host)
+ * but with `ignoreChanges: ["*"]` and `retainOnDelete`, so the engine has nothing to ask the
+ * unreachable daemon; the provider skips its daemon ping at configure time for the same reason.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
+import { TABLE_NAMES, TABLE_CATALOG, classifyTables, residencyTags } from "./sovereignty";
+import { EdgeSiteArgs, EdgeSiteSettings, validateEdgeSiteArgs } from "./edge/args";
+import { DB_PASSWORD_FILE, EdgeContainerSpec, EdgeVolume, edgeContainerSpecs } from "./edge/containers";
+import { EDGE_SIZES } from "./edge/sizes";
+
+export { EdgeSiteArgs, EdgeImages, EdgePorts } from "./edge/args";
+export { EdgeSizeTier, EDGE_SIZES, EDGE_SIZE_TIERS } from "./edge/sizes";
+
+export const EDGE_SITE_TYPE = "agogsaas:edge:EdgeSite";
+
+/** Where the regional subscriber connects. */
+export interface DatabaseEndpoint {
+    host: string;
+    port: number;
+    database: string;
+}
+
+/** A login; `password` is a secret Output. */
+export interface Credentials {
+    user: string;
+    password: pulumi.Output<string>;
+}
+
+/** Labels every edge resource carries; data-bearing ones add the residency labels. */
+function baseLabels(settings: EdgeSiteSettings): Record<string, string> {
+    return {
+        "agogsaas.facility-id": settings.facilityId,
+        "agogsaas.tenant-id": settings.tenantId,
+        "agogsaas.size": settings.size,
+    };
+}
+
+function toLabelList(labels: Record<string, string>): { label: string; value: string }[] {
+    return Object.entries(labels).map(([label, value]) => ({ label, value }));
+}
+
+/** The edge database holds the operational and master tables, so its data is the most sensitive of them. */
+const EDGE_TABLES = TABLE_NAMES.filter((t) => TABLE_CATALOG[t].class !== "aggregate");
+
+export class EdgeSite extends pulumi.ComponentResource {
+    public readonly facilityId: string;
+    /** True when this facility was declared offline (its resources are frozen). */
+    public readonly offline: boolean;
+    public readonly databaseEndpoint: DatabaseEndpoint;
+    /** The database superuser (secret password); the ReplicationMesh uses it to create the replication role. */
+    public readonly adminCredentials: Credentials;
+    /** The login of the regional subscriber (secret password). */
+    public readonly replicationCredentials: Credentials;
+    /** The backend's health URL, as reached over the VPN. */
+    public readonly healthUrl: string;
+    /** The Docker provider for this facility's host (for extra containers placed on the same machine). */
+    public readonly provider: docker.Provider;
+
+    constructor(name: string, args: EdgeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate before super(): a bad arg must not register even the component itself.
+        const settings = validateEdgeSiteArgs(name, args);
+        super(EDGE_SITE_TYPE, name, {}, opts);
+
+        this.facilityId = settings.facilityId;
+        this.offline = settings.offline;
+        const frozen: pulumi.CustomResourceOptions = settings.offline ? { ignoreChanges: ["*"], retainOnDelete: true } : {};
+        const child: pulumi.CustomResourceOptions = { parent: this, ...frozen };
+
+        this.provider = new docker.Provider(`${name}-docker`, {
+            host: settings.dockerHost,
+            sshOpts: settings.sshOpts.length > 0 ? settings.sshOpts : undefined,
+            // No daemon ping at configure time: an unreachable factory must not fail the whole
+            // update, and only resources with real changes need the daemon. Kept constant so a
+            // facility going offline does not change the provider's own inputs.
+            disableDockerDaemonCheck: true,
+        }, child);
+        const onHost: pulumi.CustomResourceOptions = { ...child, provider: this.provider };
+
+        const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, child);
+        const replicationPassword = new random.RandomPassword(`${name}-replication-password`, { length: 32, special: false }, child);
+
+        const labels = baseLabels(settings);
+        const dataLabels = { ...labels, ...residencyTags(settings.zone, classifyTables(EDGE_TABLES)) };
+
+        const network = new docker.Network(`${name}-network`, {
+            name: `agogsaas-${settings.facilityId}`,
+            driver: "bridge",
+            labels: toLabelList(labels),
+        }, onHost);
+
+        // Volumes outlive the stack: deleting a stack (or the facility from it) never wipes a
+        // factory's database; remove the volume by hand once its data is safe in the region.
+        const volumes: Record<EdgeVolume, docker.Volume> = {
+            pgdata: new docker.Volume(`${name}-pgdata`, {
+                name: `agogsaas-${settings.facilityId}-pgdata`,
+                labels: toLabelList(dataLabels),
+            }, { ...onHost, retainOnDelete: true }),
+            natsdata: new docker.Volume(`${name}-natsdata`, {
+                name: `agogsaas-${settings.facilityId}-natsdata`,
+                labels: toLabelList(dataLabels),
+            }, { ...onHost, retainOnDelete: true }),
+        };
+
+        const containers: Record<string, docker.Container> = {};
+        for (const spec of edgeContainerSpecs(settings)) {
+            const image = new docker.RemoteImage(`${name}-${spec.alias}-image`, {
+                name: settings.images[spec.container],
+                // Another site on the same host (a lab) may share the image; never delete it from under it.
+                keepLocally: true,
+            }, onHost);
+            containers[spec.container] = this.container(name, settings, spec, {
+                image: image.imageId,
+                network: network.name,
+                volume: spec.volume ? volumes[spec.volume.volume].name : undefined,
+                dbPassword: adminPassword.result,
+                labels: spec.dataBearing ? dataLabels : labels,
+                // The backend waits for the database container (Docker has no health-gated start outside compose).
+                dependsOn: spec.container === "backend" ? [containers.postgres] : [],
+            }, onHost);
+        }
+
+        this.databaseEndpoint = { host: settings.advertisedHost, port: settings.ports.postgres, database: settings.databaseName };
+        this.adminCredentials = { user: settings.adminUser, password: pulumi.secret(adminPassword.result) };
+        this.replicationCredentials = { user: settings.replicationUser, password: pulumi.secret(replicationPassword.result) };
+        this.healthUrl = `http://${settings.advertisedHost}:${settings.ports.backend}/health`;
+
+        this.registerOutputs({
+            facilityId: this.facilityId,
+            offline: this.offline,
+            size: settings.size,
+            sizeHardware: EDGE_SIZES[settings.size].hardware,
+            databaseEndpoint: this.databaseEndpoint,
+            adminCredentials: this.adminCredentials,
+            replicationCredentials: this.replicationCredentials,
+            healthUrl: this.healthUrl,
+        });
+    }
+
+    private container(
+        name: string,
+        settings: EdgeSiteSettings,
+        spec: EdgeContainerSpec,
+        refs: {
+            image: pulumi.Input<string>;
+            network: pulumi.Input<string>;
+            volume?: pulumi.Input<string>;
+            dbPassword: pulumi.Output<string>;
+            labels: Record<string, string>;
+            dependsOn: pulumi.Resource[];
+        },
+        opts: pulumi.CustomResourceOptions,
+    ): docker.Container {
+        const limits = EDGE_SIZES[settings.size].limits[spec.container];
+        return new docker.Container(`${name}-${spec.alias}`, {
+            name: `agogsaas-${settings.facilityId}-${spec.alias}`,
+            image: refs.image,
+            command: spec.command,
+            envs: spec.env,
+            // The password as a root-only file, secret in state; see edge/containers.ts.
+            uploads: spec.needsDbPassword
+                ? [{ file: DB_PASSWORD_FILE, content: pulumi.secret(refs.dbPassword), permissions: "0400" }]
+                : undefined,
+            healthcheck: spec.healthcheck,
+            restart: "unless-stopped",
+            memory: limits.memoryMb,
+            // No swap beyond the limit: a swapping edge computer stalls the production line.
+            memorySwap: limits.memoryMb,
+            cpus: limits.cpus,
+            networksAdvanced: [{ name: refs.network, aliases: [spec.alias] }],
+            ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external })),
+            volumes: spec.volume && refs.volume ? [{ volumeName: refs.volume, containerPath: spec.volume.containerPath }] : undefined,
+            labels: toLabelList(refs.labels),
+            // Small disks: bounded local logs.
+            logDriver: "json-file",
+            logOpts: { "max-size": "10m", "max-file": "5" },
+        }, { ...opts, dependsOn: refs.dependsOn });
+    }
+}

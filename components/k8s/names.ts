@@ -1,0 +1,28 @@
+/**
+ * Kubernetes naming rules, checked at program time so a bad name fails with the field named
+ * instead of as an API server error halfway through an update.
+ */
+import { ValidationError } from "../errors";
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Throws a ValidationError naming `field` unless `value` is a DNS-1123 label of at most `maxLength` characters. */
+export function assertDns1123Label(field: string, value: unknown, maxLength = 63): string {
+    if (typeof value !== "string" || value.length === 0 || value.length > maxLength || !DNS1123_LABEL.test(value)) {
+        throw new ValidationError(
+            field,
+            `${JSON.stringify(value)} is not a DNS-1123 label of at most ${maxLength} characters`,
+            "lower-case letters, digits and '-', starting and ending with a letter or digit",
+        );
+    }
+    return value;
+}
+
+/** Throws a ValidationError naming `field` unless `value` is a DNS-1123 subdomain (host names, Secret names). */
+export function assertDns1123Subdomain(field: string, value: unknown, maxLength = 253): string {
+    if (typeof value !== "string" || value.length === 0 || value.length > maxLength || !DNS1123_SUBDOMAIN.test(value)) {
+        throw new ValidationError(field, `${JSON.stringify(value)} is not a DNS-1123 subdomain`, "lower-case labels separated by '.'");
+    }
+    return value;
+}

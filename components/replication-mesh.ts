@@ -1,0 +1,197 @@
+/**
+ * ReplicationMesh (`agogsaas:replication:ReplicationMesh`): PostgreSQL logical replication between
+ * edge, regional (blue/green) and peer-region databases, as pg-based Pulumi dynamic resources.
+ *
+ *   new ReplicationMesh("mesh", {
+ *       nodes: [
+ *           { name: "edge_la", zone: "us", role: "edge", connection: laAdmin },
+ *           { name: "us_east_blue", zone: "us", role: "regional", connection: blueAdmin },
+ *       ],
+ *       flows: [{ from: "edge_la", to: "us_east_blue", tables: ["orders"],
+ *                 rowFilter: { column: "facility_id", equals: "facility-la-001" } }],
+ *   });
+ *
+ * Everything is validated (components/replication/validation.ts) before a single resource is
+ * registered. Then, per node: the catalog tables it needs; per publishing node: a least-privilege
+ * replication role (random password unless given); per flow: a publication on `from` and a
+ * subscription on `to` (slot created separately, two-way pairs with origin = none); per regional
+ * node receiving facility rows: the edge-priority guard. Connections and passwords are secret
+ * inputs and outputs of every child.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { TABLE_CATALOG } from "./sovereignty";
+import { PgConnection, PgConnectionInput } from "./postgres/connection";
+import { validateMesh, MeshPlan } from "./replication/validation";
+import { replicationRoleName } from "./replication/naming";
+import { CatalogTables } from "./replication/schema-provider";
+import { ReplicationRole } from "./replication/role-provider";
+import { Publication } from "./replication/publication-provider";
+import { Subscription } from "./replication/subscription-provider";
+import { EdgePriorityGuard } from "./replication/edge-priority";
+import { MeshFlow, MeshNode, PlannedFlow } from "./replication/types";
+import { MeshTopology } from "./replication/status";
+
+export type { MeshFlow, MeshNode, FlowOptions, NodeRole, PublishAction } from "./replication/types";
+export type { RowFilter } from "./replication/row-filter";
+
+export interface ReplicationMeshArgs {
+    /** Databases taking part (see MeshNode for every field and its default). At least one. */
+    nodes: MeshNode[];
+    /** Table sets replicated between nodes (see MeshFlow). Default none. */
+    flows?: MeshFlow[];
+    /** Install the edge-priority guard on regional nodes that receive facility rows; default true. */
+    edgePriority?: boolean;
+}
+
+/** Facilities whose operational rows each regional node receives from edges (directly or via another regional node). */
+export function edgeOwnedFacilities(plan: MeshPlan): Map<string, { tables: Set<string>; facilities: Set<string> }> {
+    const owned = new Map<string, { tables: Set<string>; facilities: Set<string> }>();
+    const entry = (node: string) => {
+        if (!owned.has(node)) owned.set(node, { tables: new Set(), facilities: new Set() });
+        return owned.get(node)!;
+    };
+    const operational = (flow: PlannedFlow) => flow.tables.filter((t) => TABLE_CATALOG[t].class === "operational");
+    const role = (node: string) => plan.nodes.get(node)!.role;
+    for (const flow of plan.flows) {
+        if (role(flow.from) !== "edge" || role(flow.to) !== "regional" || operational(flow).length === 0) continue;
+        const target = entry(flow.to);
+        operational(flow).forEach((t) => target.tables.add(t));
+        if (flow.rowFilter?.column === "facility_id") {
+            const values = "equals" in flow.rowFilter ? [flow.rowFilter.equals] : flow.rowFilter.in;
+            values.forEach((v) => target.facilities.add(String(v)));
+        }
+    }
+    // Regional -> regional (blue -> green, same zone): the copy is as much the edge's as the original.
+    for (let changed = true; changed;) {
+        changed = false;
+        for (const flow of plan.flows) {
+            const source = owned.get(flow.from);
+            if (!source || role(flow.to) !== "regional") continue;
+            const tables = operational(flow).filter((t) => source.tables.has(t));
+            if (tables.length === 0) continue;
+            const target = entry(flow.to);
+            const before = target.tables.size + target.facilities.size;
+            tables.forEach((t) => target.tables.add(t));
+            source.facilities.forEach((f) => target.facilities.add(f));
+            if (target.tables.size + target.facilities.size !== before) changed = true;
+        }
+    }
+    return owned;
+}
+
+export class ReplicationMesh extends pulumi.ComponentResource {
+    /** Publications by flow object name (`mesh_<from>_to_<to>`). */
+    public readonly publications: Record<string, Publication> = {};
+    /** Subscriptions by flow object name. */
+    public readonly subscriptions: Record<string, Subscription> = {};
+    /** Replication roles by publishing node name. */
+    public readonly roles: Record<string, ReplicationRole> = {};
+    /** Edge-priority guards by regional node name. */
+    public readonly guards: Record<string, EdgePriorityGuard> = {};
+    /** The validated plan (flows with effective options), for tools and tests. */
+    public readonly plan: MeshPlan;
+    /** Non-secret topology for `npm run mesh:status` and monitoring (no passwords). */
+    public readonly topology: pulumi.Output<MeshTopology>;
+
+    constructor(name: string, args: ReplicationMeshArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Validate first: nothing (not even this component) is registered when the mesh is wrong.
+        const plan = validateMesh(args?.nodes, args?.flows ?? []);
+        super("agogsaas:replication:ReplicationMesh", name, {}, opts);
+        this.plan = plan;
+
+        const node = (nodeName: string) => plan.nodes.get(nodeName)!;
+        const admin = (nodeName: string) => pulumi.secret(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
+
+        const tablesAt = new Map<string, Set<string>>();
+        for (const flow of plan.flows) {
+            for (const end of [flow.from, flow.to]) {
+                const set = tablesAt.get(end) ?? new Set<string>();
+                flow.tables.forEach((t) => set.add(t));
+                tablesAt.set(end, set);
+            }
+        }
+        const schema = new Map<string, CatalogTables>();
+        for (const [nodeName, tables] of tablesAt) {
+            if (node(nodeName).manageSchema === false) continue;
+            schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this }));
+        }
+        const schemaDeps = (nodeName: string) => (schema.has(nodeName) ? [schema.get(nodeName)!] : []);
+
+        const passwords = new Map<string, pulumi.Output<string>>();
+        for (const publisher of new Set(plan.flows.map((f) => f.from))) {
+            const given = node(publisher).replicationPassword;
+            const password = given !== undefined
+                ? pulumi.secret(given)
+                : new random.RandomPassword(`${name}-${publisher}-repl-password`, { length: 32, special: false }, { parent: this }).result;
+            passwords.set(publisher, password);
+            const published = [...new Set(plan.flows.filter((f) => f.from === publisher).flatMap((f) => f.tables))].sort();
+            this.roles[publisher] = new ReplicationRole(`${name}-${publisher}-repl-role`, {
+                connection: admin(publisher),
+                roleName: replicationRoleName(publisher),
+                password,
+                tables: published,
+                replicationAttribute: node(publisher).replicationGrantRoles === undefined,
+                grantRoles: node(publisher).replicationGrantRoles,
+            }, { parent: this, dependsOn: schemaDeps(publisher) });
+        }
+
+        for (const flow of plan.flows) {
+            const publication = new Publication(`${name}-${flow.publicationName}-pub`, {
+                connection: admin(flow.from),
+                publicationName: flow.publicationName,
+                tables: flow.tables,
+                rowFilter: flow.rowFilter,
+                publish: flow.options.publish,
+            }, { parent: this, dependsOn: schemaDeps(flow.from) });
+            this.publications[flow.publicationName] = publication;
+
+            const from = node(flow.from);
+            const publisher = pulumi.secret(pulumi.all([
+                pulumi.output(from.connection as pulumi.Input<PgConnectionInput>), from.replicationHost, from.replicationPort, passwords.get(flow.from)!,
+            ]).apply(([conn, host, port, password]) => ({
+                host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
+                user: replicationRoleName(flow.from), password, ssl: conn.ssl ?? "disable",
+            }))) as pulumi.Output<PgConnection>;
+            this.subscriptions[flow.subscriptionName] = new Subscription(`${name}-${flow.subscriptionName}-sub`, {
+                connection: admin(flow.to),
+                subscriptionName: flow.subscriptionName,
+                publisher,
+                publisherAdmin: admin(flow.from),
+                publications: [flow.publicationName],
+                tables: [...flow.tables].sort(),
+                publisherZone: from.zone,
+                subscriberZone: node(flow.to).zone,
+                copyData: flow.options.copyData,
+                streaming: flow.options.streaming,
+                binary: flow.options.binary,
+                disableOnError: flow.options.disableOnError,
+                origin: flow.options.origin,
+            }, { parent: this, dependsOn: [publication, this.roles[flow.from], ...schemaDeps(flow.to)] });
+        }
+
+        if (args.edgePriority !== false) {
+            for (const [regional, owned] of edgeOwnedFacilities(plan)) {
+                if (owned.facilities.size === 0) continue;
+                // After the node's replication role: its GRANT SELECT and the guard's CREATE TRIGGER both
+                // rewrite the table's pg_class row; run concurrently they fail with "tuple concurrently updated".
+                this.guards[regional] = new EdgePriorityGuard(`${name}-${regional}-edge-priority`, {
+                    connection: admin(regional),
+                    tables: [...owned.tables].sort(),
+                    facilities: [...owned.facilities].sort(),
+                }, { parent: this, dependsOn: [...schemaDeps(regional), ...(this.roles[regional] ? [this.roles[regional]] : [])] });
+            }
+        }
+
+        // Host, port, database and user only: unsecret so that the status command can read the stack output.
+        this.topology = pulumi.unsecret(pulumi.all([...plan.nodes.values()].map((n) => pulumi.output(n.connection as pulumi.Input<PgConnectionInput>)))
+            .apply((conns) => ({
+                nodes: [...plan.nodes.values()].map((n, i) => ({
+                    name: n.name, zone: n.zone, role: n.role,
+                    host: String(conns[i].host), port: Number(conns[i].port), database: String(conns[i].database), user: String(conns[i].user),
+                })),
+                flows: plan.flows.map((f) => ({ from: f.from, to: f.to, subscriptionName: f.subscriptionName, tables: f.tables })),
+            })));
+        this.registerOutputs({ topology: this.topology });
+    }
+}

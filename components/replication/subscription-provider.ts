@@ -1,0 +1,361 @@
+/**
+ * Subscription (dynamic resource) on the subscribing node, reading publications of another node
+ * through the publisher's least-privilege replication role.
+ *
+ * Provider API (stable): `subscriptionProvider.create/read/diff/update/delete` with
+ * {@link SubscriptionInputs}; `dropSubscription(props)` returns a {@link DropReport}.
+ *
+ * Traps handled:
+ * - the replication slot is always created separately on the publisher
+ *   (`pg_create_logical_replication_slot`) and the subscription uses `create_slot = false`:
+ *   `CREATE SUBSCRIPTION` that creates its slot on the same cluster (blue and green databases on
+ *   one server) hangs forever; one code path for every case;
+ * - CREATE/ALTER .. REFRESH/DROP SUBSCRIPTION run outside any transaction block (autocommit);
+ * - changes of publications use `ALTER SUBSCRIPTION ... SET PUBLICATION`, new tables of a
+ *   publication `ALTER SUBSCRIPTION ... REFRESH PUBLICATION`: never a replacement (which would
+ *   copy all data again);
+ * - delete never waits on the publisher: DISABLE, `SET (slot_name = NONE)`, DROP (none of which
+ *   contact the publisher), then drop the slot through the publisher's admin connection if it is
+ *   reachable; otherwise the slot left behind is reported (stderr and the returned report; the
+ *   status command lists it as an orphan, and it keeps WAL until `max_slot_wal_keep_size`);
+ * - a slot left over from an earlier subscription is reused only with `copy_data = false`
+ *   (resuming where it stopped); with a full copy it is dropped and recreated, or rows copied and
+ *   streamed would apply twice.
+ * Credentials arrive as (secret) inputs; none is captured by this module.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Client } from "pg";
+import { PgConnection, PgConnectionInput, describeConnection, withClient } from "../postgres/connection";
+import { canonicalJson, connectionLocation, diffProps } from "../postgres/dynamic";
+import type { Zone } from "../sovereignty";
+import { assertSqlIdentifier, conninfoValue, ident, sqlLiteral } from "../postgres/sql";
+
+export type StreamingMode = "off" | "on" | "parallel";
+
+/** Resolved inputs. */
+export interface SubscriptionInputs {
+    /** Admin connection to the subscribing database. */
+    connection: PgConnection;
+    /** Subscription name; also the slot name on the publisher (plain identifier). */
+    subscriptionName: string;
+    /** The publisher as the subscriber reaches it, logging in as the replication role (written into the subscription's conninfo). */
+    publisher: PgConnection;
+    /** Admin connection to the publishing database (to create, inspect and drop the slot). */
+    publisherAdmin: PgConnection;
+    /** Publications subscribed. */
+    publications: string[];
+    /** Tables the publications carry; a change triggers `REFRESH PUBLICATION`. */
+    tables: string[];
+    /** Copy existing rows at create and for tables added later; default true. */
+    copyData?: boolean;
+    /** `off`, `on` or `parallel`; default `parallel`. */
+    streaming?: StreamingMode;
+    /** Binary transfer; default true. */
+    binary?: boolean;
+    /** Disable on error; default false (PostgreSQL 16 also disables on a lost publisher connection). */
+    disableOnError?: boolean;
+    /** `any` or `none`; default `any`. */
+    origin?: "any" | "none";
+    /** Subscription enabled; default true. */
+    enabled?: boolean;
+}
+
+/** What `read` finds (and what is kept as state). */
+export interface SubscriptionState extends SubscriptionInputs {
+    /** Slot name on the publisher. */
+    slotName: string;
+}
+
+/** Result of a delete. */
+export interface DropReport {
+    /** The subscription existed and was dropped. */
+    subscriptionDropped: boolean;
+    /** The slot was dropped on the publisher (or was already gone). */
+    slotDropped: boolean;
+    /** When the publisher could not be reached: the slot still there, retaining WAL. */
+    slotLeftBehind?: { slotName: string; publisher: string; reason: string };
+}
+
+const DEFAULTS = { copyData: true, streaming: "parallel" as StreamingMode, binary: true, disableOnError: false, origin: "any" as const, enabled: true };
+
+function withDefaults(inputs: SubscriptionInputs): Required<SubscriptionInputs> {
+    return { ...DEFAULTS, ...Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined && v !== null)) } as Required<SubscriptionInputs>;
+}
+
+function validate(inputs: SubscriptionInputs): void {
+    assertSqlIdentifier("subscriptionName", inputs.subscriptionName);
+    if (!Array.isArray(inputs.publications) || inputs.publications.length === 0) throw new Error("subscription: at least one publication is required");
+    inputs.publications.forEach((p, i) => assertSqlIdentifier(`publications[${i}]`, p));
+    inputs.tables.forEach((t, i) => assertSqlIdentifier(`tables[${i}]`, t));
+    if (!["off", "on", "parallel"].includes(withDefaults(inputs).streaming)) throw new Error("streaming: must be off, on or parallel");
+    if (!["any", "none"].includes(withDefaults(inputs).origin)) throw new Error("origin: must be any or none");
+}
+
+/** libpq conninfo for the publisher (values quoted for libpq). */
+export function publisherConninfo(publisher: PgConnection): string {
+    return [
+        `host=${conninfoValue(publisher.host)}`, `port=${conninfoValue(Number(publisher.port))}`,
+        `dbname=${conninfoValue(publisher.database)}`, `user=${conninfoValue(publisher.user)}`,
+        `password=${conninfoValue(publisher.password)}`, `sslmode=${conninfoValue(publisher.ssl ?? "disable")}`,
+        `connect_timeout=${conninfoValue(10)}`,
+    ].join(" ");
+}
+
+/** Parses a libpq key=value conninfo (as stored in pg_subscription.subconninfo). */
+export function parseConninfo(conninfo: string): Record<string, string> {
+    const out: Record<string, string> = {};
+    const re = /\s*([a-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|(\S+))/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(conninfo)) !== null) out[m[1]] = m[2] !== undefined ? m[2].replace(/\\(.)/g, "$1") : m[3];
+    return out;
+}
+
+function optionsClause(inputs: Required<SubscriptionInputs>): string {
+    return [
+        `binary = ${inputs.binary}`, `streaming = ${sqlLiteral("streaming", inputs.streaming)}`,
+        `disable_on_error = ${inputs.disableOnError}`, `origin = ${sqlLiteral("origin", inputs.origin)}`,
+    ].join(", ");
+}
+
+interface SubscriptionRow {
+    subenabled: boolean; subbinary: boolean; substream: string; subdisableonerr: boolean; suborigin: string;
+    subslotname: string | null; subpublications: string[]; subconninfo: string;
+}
+
+/** Reads the subscription; undefined when it does not exist in the connection's database. */
+export async function readSubscription(conn: PgConnection, name: string): Promise<Omit<SubscriptionState, "connection" | "publisherAdmin" | "copyData"> | undefined> {
+    return withClient(conn, async (client) => {
+        const { rows } = await client.query<SubscriptionRow>(
+            "SELECT subenabled, subbinary, substream::text, subdisableonerr, suborigin, subslotname, subpublications, subconninfo " +
+            "FROM pg_subscription WHERE subname = $1 AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())", [name]);
+        if (rows.length === 0) return undefined;
+        const s = rows[0];
+        const { rows: rels } = await client.query<{ relname: string }>(
+            "SELECT c.relname FROM pg_subscription_rel r JOIN pg_class c ON c.oid = r.srrelid JOIN pg_subscription s ON s.oid = r.srsubid " +
+            "WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1", [name]);
+        const ci = parseConninfo(s.subconninfo);
+        return {
+            subscriptionName: name,
+            publisher: {
+                host: ci.host ?? ci.hostaddr ?? "", port: Number(ci.port ?? 5432), database: ci.dbname ?? "", user: ci.user ?? "",
+                password: ci.password ?? "", ssl: (ci.sslmode as PgConnection["ssl"]) ?? "disable",
+            },
+            publications: [...s.subpublications].sort(),
+            tables: rels.map((r) => r.relname),
+            streaming: s.substream === "p" ? "parallel" : s.substream === "t" ? "on" : "off",
+            binary: s.subbinary, disableOnError: s.subdisableonerr, origin: s.suborigin === "none" ? "none" : "any",
+            enabled: s.subenabled, slotName: s.subslotname ?? "",
+        };
+    });
+}
+
+/** Makes sure the slot exists on the publisher; recreates a stale one when a full copy follows. Returns true if created. */
+export async function ensureSlot(publisherAdmin: PgConnection, slotName: string, reuse: boolean): Promise<boolean> {
+    return withClient(publisherAdmin, async (client) => {
+        const { rows } = await client.query<{ plugin: string; database: string; active: boolean }>(
+            "SELECT plugin, database, active FROM pg_replication_slots WHERE slot_name = $1", [slotName]);
+        const slot = rows[0];
+        if (slot && reuse && slot.plugin === "pgoutput" && slot.database === publisherAdmin.database) return false;
+        if (slot) {
+            if (slot.active) throw new Error(`slot "${slotName}" on ${describeConnection(publisherAdmin)} is in use by another subscriber`);
+            await client.query("SELECT pg_drop_replication_slot($1)", [slotName]);
+        }
+        await client.query("SELECT pg_create_logical_replication_slot($1, 'pgoutput')", [slotName]);
+        return true;
+    }, { statementTimeoutMs: 120_000 });
+}
+
+async function dropSlotIfPresent(client: Client, slotName: string, waitMs = 15_000): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+        const { rows } = await client.query<{ active: boolean; active_pid: number | null }>(
+            "SELECT active, active_pid FROM pg_replication_slots WHERE slot_name = $1", [slotName]);
+        if (rows.length === 0) return;
+        if (!rows[0].active) {
+            await client.query("SELECT pg_drop_replication_slot($1)", [slotName]);
+            return;
+        }
+        if (Date.now() > deadline && rows[0].active_pid) {
+            // The subscriber was disabled but its walsender lingers (network partition): end it.
+            await client.query("SELECT pg_terminate_backend($1)", [rows[0].active_pid]);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+}
+
+async function createSubscription(inputs: Required<SubscriptionInputs>): Promise<void> {
+    const slotCreated = await ensureSlot(inputs.publisherAdmin, inputs.subscriptionName, !inputs.copyData);
+    try {
+        await withClient(inputs.connection, async (client) => {
+            // Autocommit: CREATE SUBSCRIPTION refuses to run inside a transaction block.
+            await client.query(
+                `CREATE SUBSCRIPTION ${ident("subscriptionName", inputs.subscriptionName)} ` +
+                `CONNECTION ${sqlLiteral("connection", publisherConninfo(inputs.publisher))} ` +
+                `PUBLICATION ${inputs.publications.map((p, i) => ident(`publications[${i}]`, p)).join(", ")} ` +
+                `WITH (create_slot = false, slot_name = ${sqlLiteral("slotName", inputs.subscriptionName)}, ` +
+                `copy_data = ${inputs.copyData}, enabled = ${inputs.enabled}, ${optionsClause(inputs)})`);
+        });
+    } catch (err) {
+        if (slotCreated) {
+            await withClient(inputs.publisherAdmin, (client) => dropSlotIfPresent(client, inputs.subscriptionName)).catch(() => undefined);
+        }
+        throw err;
+    }
+}
+
+/** Brings an existing subscription to the inputs without replacing it. */
+async function alterSubscription(actual: NonNullable<Awaited<ReturnType<typeof readSubscription>>>, inputs: Required<SubscriptionInputs>): Promise<void> {
+    const name = ident("subscriptionName", inputs.subscriptionName);
+    const publisherChanged = canonicalJson({ ...actual.publisher, port: Number(actual.publisher.port) }) !==
+        canonicalJson({ ...inputs.publisher, port: Number(inputs.publisher.port), ssl: inputs.publisher.ssl ?? "disable" });
+    const optionsChanged = actual.binary !== inputs.binary || actual.streaming !== inputs.streaming ||
+        actual.disableOnError !== inputs.disableOnError || actual.origin !== inputs.origin;
+    const publicationsChanged = canonicalJson([...actual.publications].sort()) !== canonicalJson([...inputs.publications].sort());
+    const tablesChanged = canonicalJson([...actual.tables].sort()) !== canonicalJson([...inputs.tables].sort());
+    await withClient(inputs.connection, async (client) => {
+        if (publisherChanged) await client.query(`ALTER SUBSCRIPTION ${name} CONNECTION ${sqlLiteral("connection", publisherConninfo(inputs.publisher))}`);
+        if (optionsChanged) await client.query(`ALTER SUBSCRIPTION ${name} SET (${optionsClause(inputs)})`);
+        if (inputs.enabled && !actual.enabled) await client.query(`ALTER SUBSCRIPTION ${name} ENABLE`);
+        // REFRESH needs an enabled subscription; a disabled one is refreshed when enabled again.
+        const canRefresh = inputs.enabled;
+        if (publicationsChanged) {
+            await client.query(`ALTER SUBSCRIPTION ${name} SET PUBLICATION ${inputs.publications.map((p, i) => ident(`publications[${i}]`, p)).join(", ")} ` +
+                (canRefresh ? `WITH (refresh = true, copy_data = ${inputs.copyData})` : "WITH (refresh = false)"));
+        } else if (tablesChanged && canRefresh) {
+            await client.query(`ALTER SUBSCRIPTION ${name} REFRESH PUBLICATION WITH (copy_data = ${inputs.copyData})`);
+        }
+        if (!inputs.enabled && actual.enabled) await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+    }, { statementTimeoutMs: 120_000 });
+}
+
+/** Creates the subscription, or adopts and converges an existing one of the same name. */
+export async function applySubscription(raw: SubscriptionInputs): Promise<SubscriptionState> {
+    validate(raw);
+    const inputs = withDefaults(raw);
+    const actual = await readSubscription(inputs.connection, inputs.subscriptionName);
+    if (actual) await alterSubscription(actual, inputs);
+    else await createSubscription(inputs);
+    return { ...inputs, publications: [...inputs.publications].sort(), tables: [...inputs.tables].sort(), slotName: inputs.subscriptionName };
+}
+
+/**
+ * Drops the subscription without ever waiting on the publisher, then drops its slot if the
+ * publisher answers; otherwise reports the slot left behind.
+ */
+export async function dropSubscription(props: SubscriptionInputs & { slotName?: string }): Promise<DropReport> {
+    const name = ident("subscriptionName", props.subscriptionName);
+    const slotName = props.slotName || props.subscriptionName;
+    const subscriptionDropped = await withClient(props.connection, async (client) => {
+        const exists = await readSubscription(props.connection, props.subscriptionName);
+        if (!exists) return false;
+        await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
+        await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
+        await client.query(`DROP SUBSCRIPTION ${name}`);
+        return true;
+    });
+    try {
+        await withClient(props.publisherAdmin, (client) => dropSlotIfPresent(client, slotName), { connectTimeoutMs: 5_000 });
+        return { subscriptionDropped, slotDropped: true };
+    } catch (err) {
+        const report: DropReport = {
+            subscriptionDropped, slotDropped: false,
+            slotLeftBehind: { slotName, publisher: describeConnection(props.publisherAdmin), reason: err instanceof Error ? err.message : String(err) },
+        };
+        console.warn(`replication slot "${slotName}" left behind on ${report.slotLeftBehind!.publisher} (publisher unreachable: ` +
+            `${report.slotLeftBehind!.reason}). It retains WAL up to max_slot_wal_keep_size; drop it with ` +
+            `SELECT pg_drop_replication_slot('${slotName}') when the publisher is back (mesh:status lists it as an orphan).`);
+        return report;
+    }
+}
+
+function comparable(p: SubscriptionInputs | SubscriptionState): Record<string, unknown> {
+    const d = withDefaults(p);
+    return {
+        connection: d.connection, subscriptionName: d.subscriptionName,
+        publisher: { ...d.publisher, port: Number(d.publisher.port), ssl: d.publisher.ssl ?? "disable" },
+        publications: [...d.publications].sort(), tables: [...d.tables].sort(),
+        streaming: d.streaming, binary: d.binary, disableOnError: d.disableOnError, origin: d.origin, enabled: d.enabled,
+    };
+}
+
+export const subscriptionProvider: pulumi.dynamic.ResourceProvider = {
+    async create(inputs: SubscriptionInputs) {
+        return { id: inputs.subscriptionName, outs: await applySubscription(inputs) };
+    },
+    async read(id: string, props: SubscriptionState) {
+        const actual = await readSubscription(props.connection, props.subscriptionName ?? id);
+        if (!actual) return { id: "", props: {} };
+        return { id, props: { ...props, ...actual } };
+    },
+    async diff(_id: string, olds: SubscriptionState, news: SubscriptionInputs) {
+        const result = diffProps(comparable(olds), comparable(news), ["subscriptionName"]);
+        // Another publishing database is another slot and another data set: replace.
+        if (olds.publisher && connectionLocation(olds.publisher).split("/")[1] !== connectionLocation(news.publisher).split("/")[1]) {
+            return { changes: true, replaces: [...(result.replaces ?? []), "publisher"], deleteBeforeReplace: true };
+        }
+        return result;
+    },
+    async update(_id: string, _olds: SubscriptionState, news: SubscriptionInputs) {
+        return { outs: await applySubscription(news) };
+    },
+    async delete(_id: string, props: SubscriptionState) {
+        await dropSubscription(props);
+    },
+};
+
+/** Arguments of {@link Subscription}. */
+export interface SubscriptionArgs {
+    /** Admin connection to the subscribing database (password as a secret). */
+    connection: pulumi.Input<PgConnectionInput>;
+    /** Subscription and slot name (plain identifier). */
+    subscriptionName: string;
+    /** The publisher as the subscriber reaches it, as the replication role (password as a secret). */
+    publisher: pulumi.Input<PgConnectionInput>;
+    /** Admin connection to the publishing database (password as a secret). */
+    publisherAdmin: pulumi.Input<PgConnectionInput>;
+    /** Publications subscribed. */
+    publications: pulumi.Input<string[]>;
+    /** Tables the publications carry (a change triggers REFRESH PUBLICATION). */
+    tables: pulumi.Input<string[]>;
+    /** Sovereignty zone of the publishing node; recorded as an input so the policy pack can check cross-zone flows; default unset. */
+    publisherZone?: Zone;
+    /** Sovereignty zone of the subscribing node; recorded for the policy pack likewise; default unset. */
+    subscriberZone?: Zone;
+    /** Copy existing rows; default true. */
+    copyData?: boolean;
+    /** `off`, `on` or `parallel`; default `parallel`. */
+    streaming?: StreamingMode;
+    /** Binary transfer; default true. */
+    binary?: boolean;
+    /** Disable on error; default false (PostgreSQL 16 also disables on a lost publisher connection). */
+    disableOnError?: boolean;
+    /** `any` or `none`; default `any`. */
+    origin?: "any" | "none";
+    /** Enabled; default true. */
+    enabled?: boolean;
+}
+
+/** A subscription on one node. Connections are secret inputs and secret outputs. */
+export class Subscription extends pulumi.dynamic.Resource {
+    /** Subscription name. */
+    public readonly subscriptionName!: pulumi.Output<string>;
+    /** Slot on the publisher. */
+    public readonly slotName!: pulumi.Output<string>;
+
+    constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
+        assertSqlIdentifier("subscriptionName", args.subscriptionName);
+        super(subscriptionProvider, name, {
+            ...args,
+            connection: pulumi.secret(args.connection),
+            publisher: pulumi.secret(args.publisher),
+            publisherAdmin: pulumi.secret(args.publisherAdmin),
+            copyData: args.copyData ?? DEFAULTS.copyData,
+            streaming: args.streaming ?? DEFAULTS.streaming,
+            binary: args.binary ?? DEFAULTS.binary,
+            disableOnError: args.disableOnError ?? DEFAULTS.disableOnError,
+            origin: args.origin ?? DEFAULTS.origin,
+            enabled: args.enabled ?? DEFAULTS.enabled,
+            slotName: undefined,
+        }, { ...opts, additionalSecretOutputs: ["connection", "publisher", "publisherAdmin"] });
+    }
+}

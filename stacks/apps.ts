@@ -1,0 +1,66 @@
+/**
+ * The two regional applications as BlueGreenPairs: what differs between backend and frontend is
+ * a row of APP_SPECS; everything else comes from the stack config.
+ */
+import { BlueGreenPairArgs } from "../components/blue-green-pair";
+import type { DatabaseProvisioner } from "../components/regional/types";
+import { App, COLORS, StackConfig, configKey } from "./config";
+import { FieldMap } from "./rekey";
+import { regionalHosts } from "./endpoints";
+
+/** Kubernetes namespace of the regional apps (created by the regional stack, restricted pod security). */
+export const APP_NAMESPACE = "agogsaas";
+
+interface AppSpec {
+    /** Port the container serves (and is probed) on. */
+    port: number;
+    /** Own database per color on the regional server. */
+    database: boolean;
+    /** Own Redis cache per color. */
+    redis: boolean;
+    /** Which public host the Ingress routes to this app's active color. */
+    host: keyof ReturnType<typeof regionalHosts>;
+    /** `app.kubernetes.io/component`. */
+    component: string;
+}
+
+/** Backend: the API (port 4001 as in the seed) with its database and cache; frontend: the static web app. */
+export const APP_SPECS: Readonly<Record<App, AppSpec>> = {
+    backend: { port: 4001, database: true, redis: true, host: "api", component: "api" },
+    frontend: { port: 8080, database: false, redis: false, host: "app", component: "web" },
+};
+
+/** TLS certificate Secret of a public host (issued by cert-manager or imported; see docs/stacks.md). */
+export function tlsSecretName(app: App): string {
+    return `${app}-tls`;
+}
+
+export function blueGreenArgs(config: StackConfig, app: App, database?: DatabaseProvisioner): BlueGreenPairArgs {
+    const spec = APP_SPECS[app];
+    return {
+        app,
+        zone: config.zone,
+        image: config.images[app],
+        colors: Object.fromEntries(COLORS.map((color) => [color, { version: config.versions[app][color] }])),
+        activeColor: config.activeColor,
+        namespace: APP_NAMESPACE,
+        component: spec.component,
+        port: spec.port,
+        redis: spec.redis,
+        database: spec.database ? database : undefined,
+        env: { AGOGSAAS_REGION: config.stack, AGOGSAAS_ZONE: config.zone },
+        ingress: { host: regionalHosts(config.publicHostname)[spec.host], tlsSecretName: tlsSecretName(app) },
+    };
+}
+
+/** Which config key each BlueGreenPair args path of `app` comes from. */
+export function blueGreenFields(app: App): FieldMap {
+    return {
+        zone: configKey("zone"),
+        image: `${configKey("images")}.${app}`,
+        activeColor: configKey("activeColor"),
+        "colors.blue.version": `${configKey("versions")}.${app}.blue`,
+        "colors.green.version": `${configKey("versions")}.${app}.green`,
+        "ingress.host": configKey("publicHostname"),
+    };
+}

@@ -1,0 +1,440 @@
+/**
+ * The stack's typed configuration: read once, validated completely against the sovereignty module
+ * before any resource is registered. Every error names the config key (`agogsaas:region`,
+ * `agogsaas:facilities[1].dockerHost`) and what is allowed.
+ *
+ * `parseStackConfig` is pure (fully qualified string config in, typed config out) so the synth
+ * CLI, the benchmarks and the tests use exactly the rules the program uses.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SovereigntyError, ValidationError, oneOf } from "../components/errors";
+import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation } from "../components/sovereignty";
+import { EDGE_CONTAINERS, EDGE_SIZE_TIERS, EdgeContainer, EdgeSizeTier } from "../components/edge/sizes";
+import { parseImageRef } from "../components/edge/image-ref";
+import { FACILITY_ID_PATTERN } from "../components/edge/args";
+import {
+    assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger, readObject,
+    readString, readVersion,
+} from "./config-fields";
+import { COLORS, Color } from "../components/blue-green-pair";
+
+export { COLORS, Color };
+
+/** The Pulumi project name, and so the namespace of every key below. */
+export const PROJECT = "agogsaas";
+
+export const TIERS = ["regional", "edge"] as const;
+export type Tier = (typeof TIERS)[number];
+export const ENVIRONMENTS = ["production", "staging", "development"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const CLOUDS = ["aws", "azure"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+export const EDGE_DEPLOYMENTS = ["inline", "stacks"] as const;
+export type EdgeDeployment = (typeof EDGE_DEPLOYMENTS)[number];
+export const APPS = ["backend", "frontend"] as const;
+export type App = (typeof APPS)[number];
+
+/** Facility ids follow EdgeSite's pattern (components/edge/args.ts), the one every tier agrees on. */
+const FACILITY_ID_ALLOWED = '"facility-<site>-<nnn>": "facility-", 2-16 lowercase letters/digits starting with a letter, "-", three digits (e.g. "facility-la-001")';
+/** A DNS hostname (labels of letters, digits, hyphens). */
+const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+export type AppVersions = Partial<Record<Color, string>>;
+
+export interface TenantConfig {
+    /** Tenant id, used in row filters of master-data flows (`tenant_id = '<id>'`). */
+    id: string;
+    /** Display name. */
+    name: string;
+}
+
+/** Pinned image per edge container. */
+export type EdgeImages = Record<EdgeContainer, string>;
+
+export interface FacilityConfig {
+    /** Facility id (`facility-la-001`, see FACILITY_ID_PATTERN): row filter of its operational flows and the base of its resource names. */
+    id: string;
+    /** Display name, e.g. "Foo Inc Los Angeles". */
+    name: string;
+    /** The tenant owning the facility; one of `agogsaas:tenants`. */
+    tenant: string;
+    /** Docker daemon of the edge computer, `ssh://user@host[:port]` (or `tcp://host:port`). */
+    dockerHost: string;
+    /** Hardware tier: small (NUC 16 GB), medium (OptiPlex 32 GB), large (server 64 GB). */
+    size: EdgeSizeTier;
+    /** true when the site is unreachable: its regional side stays, its edge is left untouched. */
+    offline: boolean;
+    /** Sovereignty zone of the facility's data; always the stack's zone (checked). */
+    zone: Zone;
+    /** Pinned edge images: `agogsaas:edgeImages` with the facility's own overrides applied. */
+    images: EdgeImages;
+    /** The config path each image was taken from (`agogsaas:edgeImages.nats` or the facility's override), for messages. */
+    imageSources: Record<EdgeContainer, string>;
+}
+
+export interface PeerConfig {
+    /** The peer's stack name, e.g. "eu-central". */
+    stack: string;
+    /** The peer's sovereignty zone: decides which tables may flow to it. */
+    zone: Zone;
+    /** Fully qualified stack reference (`org/agogsaas/eu-central`) to read the peer's outputs from. */
+    stackReference?: string;
+    /** The peer's GraphQL subgraph URL, when given directly instead of through the stack reference. */
+    graphqlUrl?: string;
+}
+
+export interface ClusterSizing {
+    /** Kubernetes minor version, e.g. "1.32". */
+    kubernetesVersion: string;
+    /** Node instance type / VM size; undefined = the component's default for the cloud. */
+    nodeSize?: string;
+    /** Nodes at rest. */
+    nodeCount: number;
+    /** Autoscaler upper bound. */
+    nodeMaxCount: number;
+}
+
+export interface DatabaseSizing {
+    /** RDS instance class / Flexible Server SKU; undefined = the component's default for the cloud. */
+    sku?: string;
+    /** Allocated storage in GiB. */
+    storageGb: number;
+    /** Point-in-time-recovery window in days. */
+    backupRetentionDays: number;
+}
+
+/** Everything a stack of this project is configured with, validated. */
+export interface StackConfig {
+    project: string;
+    stack: string;
+    tier: Tier;
+    environment: Environment;
+    zone: Zone;
+    cloud: Cloud;
+    /** AWS region or Azure location (normalised). */
+    region: string;
+    activeColor: Color;
+    /** Image tag per app and color. The active color always has one. */
+    versions: Record<App, AppVersions>;
+    /** Image repository per app (tag from `versions`). */
+    images: Record<App, string>;
+    /** Public DNS name of the region (the regional stack serves it; an edge stack reports to it). */
+    publicHostname: string;
+    cluster: ClusterSizing;
+    database: DatabaseSizing;
+    edgeDeployment: EdgeDeployment;
+    tenants: TenantConfig[];
+    facilities: FacilityConfig[];
+    peers: PeerConfig[];
+}
+
+/** Defaults of the object-valued keys (Pulumi.yaml cannot declare object defaults). */
+export const DEFAULT_IMAGES: Readonly<Record<App, string>> = {
+    backend: "ghcr.io/agogsaas/backend",
+    frontend: "ghcr.io/agogsaas/frontend",
+};
+
+/**
+ * Defaults of the scalar keys. Pulumi.yaml declares the same defaults for the Pulumi CLI (a test
+ * keeps the two equal); these apply when the program runs with config that did not pass through
+ * the CLI or the synth loader.
+ */
+export const DEFAULTS = {
+    tier: "regional",
+    environment: "production",
+    activeColor: "blue",
+    kubernetesVersion: "1.32",
+    nodeSize: "",
+    nodeCount: 3,
+    nodeMaxCount: 6,
+    databaseSku: "",
+    databaseStorageGb: 128,
+    databaseBackupRetentionDays: 14,
+    edgeDeployment: "inline",
+} as const;
+
+/** Every key this project reads; anything else under `agogsaas:` is a typo and refused. */
+export const CONFIG_KEYS = [
+    "tier", "environment", "zone", "cloud", "region", "activeColor", "publicHostname",
+    "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount",
+    "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "edgeDeployment",
+    "versions", "images", "edgeImages", "tenants", "facilities", "peers",
+] as const;
+
+/** `agogsaas:<name>` */
+export function configKey(name: string): string {
+    return `${PROJECT}:${name}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Raw config as the Pulumi CLI hands it to the program: fully qualified keys, string values. */
+export type RawConfig = Readonly<Record<string, string>>;
+
+function parseJson(key: string, raw: string | undefined): unknown {
+    if (raw === undefined) return undefined;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        throw new ValidationError(key, "expected structured YAML (a list or a map), got a plain string");
+    }
+}
+
+/** Access to the raw config of one stack, with keys qualified by the project. */
+interface ConfigSource {
+    project: string;
+    stack: string;
+    raw: RawConfig;
+    key(name: string): string;
+    get(name: string): string | undefined;
+    getOrDefault(name: keyof typeof DEFAULTS): string;
+    required(name: string): string;
+    /** A structured value (list or map) decoded from its JSON form. */
+    getStructured(name: string): unknown;
+}
+
+function configSource(raw: RawConfig, stack: string, project: string): ConfigSource {
+    const key = (name: string) => `${project}:${name}`;
+    const get = (name: string): string | undefined => raw[key(name)];
+    return {
+        project, stack, raw, key, get,
+        getOrDefault: (name) => get(name) ?? String(DEFAULTS[name]),
+        required: (name) => {
+            const value = get(name);
+            if (value === undefined || value.trim() === "") throw new ValidationError(key(name), "missing required configuration value");
+            return value;
+        },
+        getStructured: (name) => parseJson(key(name), get(name)),
+    };
+}
+
+/** Typos first: an unknown key usually means a known one is silently at its default. */
+function assertKnownKeys(src: ConfigSource): void {
+    for (const fullKey of Object.keys(src.raw)) {
+        if (fullKey.startsWith(`${src.project}:`) && !(CONFIG_KEYS as readonly string[]).includes(fullKey.slice(src.project.length + 1))) {
+            throw new ValidationError(fullKey, "unknown config key", oneOf(CONFIG_KEYS.map(src.key)));
+        }
+    }
+}
+
+/**
+ * Zone, cloud and region. The region must lie in the zone, and the providers' own region keys
+ * must agree with it: a default provider pointing elsewhere would put resources there.
+ */
+function readPlacement(src: ConfigSource, tier: Tier): { zone: Zone; cloud: Cloud; region: string } {
+    const zone = assertZone(src.key("zone"), src.required("zone"));
+    const cloud = readChoice(src.key("cloud"), src.required("cloud"), CLOUDS);
+    const regionValue = readString(src.key("region"), src.required("region"));
+    const region = cloud === "azure" ? normaliseAzureLocation(regionValue) : regionValue;
+    if (cloud === "aws") assertAwsRegion(src.key("region"), zone, region);
+    else assertAzureLocation(src.key("region"), zone, region);
+
+    const awsRegion = src.raw["aws:region"];
+    if (awsRegion !== undefined) {
+        assertAwsRegion("aws:region", zone, awsRegion);
+        if (cloud === "aws" && awsRegion !== region) {
+            throw new SovereigntyError("aws:region", `"${awsRegion}" differs from ${src.key("region")} "${region}"`, `"${region}"`);
+        }
+    } else if (cloud === "aws" && tier === "regional") {
+        throw new ValidationError("aws:region", "missing: the AWS provider needs the stack's region", `"${region}"`);
+    }
+    const azureLocation = src.raw["azure-native:location"];
+    if (azureLocation !== undefined) {
+        assertAzureLocation("azure-native:location", zone, azureLocation);
+        if (cloud === "azure" && normaliseAzureLocation(azureLocation) !== region) {
+            throw new SovereigntyError("azure-native:location", `"${azureLocation}" differs from ${src.key("region")} "${region}"`, `"${region}"`);
+        }
+    }
+    return { zone, cloud, region };
+}
+
+/** Image tag per app and color; the active color must have one. */
+function readVersions(src: ConfigSource, environment: Environment, activeColor: Color): Record<App, AppVersions> {
+    const versionsRaw = readObject(src.key("versions"), parseJson(src.key("versions"), src.required("versions")), APPS);
+    const versions = {} as Record<App, AppVersions>;
+    for (const app of APPS) {
+        const appPath = `${src.key("versions")}.${app}`;
+        const perColor = readObject(appPath, versionsRaw[app] ?? {}, COLORS);
+        versions[app] = {};
+        for (const color of COLORS) {
+            if (perColor[color] !== undefined) versions[app][color] = readVersion(`${appPath}.${color}`, perColor[color], environment === "production");
+        }
+        if (versions[app][activeColor] === undefined) {
+            throw new ValidationError(
+                `${appPath}.${activeColor}`,
+                `no version for the active color "${activeColor}" (${src.key("activeColor")}); set one or switch the active color`,
+                'an image tag such as "1.5.0"',
+            );
+        }
+    }
+    return versions;
+}
+
+/** Image repository per app (no tag: the tag comes from versions). */
+function readImages(src: ConfigSource): Record<App, string> {
+    const imagesRaw = readObject(src.key("images"), src.getStructured("images") ?? {}, APPS);
+    const images = {} as Record<App, string>;
+    for (const app of APPS) {
+        const path = `${src.key("images")}.${app}`;
+        const repository = imagesRaw[app] === undefined ? DEFAULT_IMAGES[app] : readString(path, imagesRaw[app]);
+        const ref = parseImageRef(repository);
+        if (!ref || ref.tag !== undefined || ref.digest !== undefined) {
+            throw new ValidationError(path, `${describe(repository)} is not an image repository`, 'a repository without tag, e.g. "ghcr.io/agogsaas/backend" (the tag comes from versions)');
+        }
+        images[app] = repository;
+    }
+    return images;
+}
+
+function readTenants(src: ConfigSource): TenantConfig[] {
+    const tenants = readArray(src.key("tenants"), src.getStructured("tenants") ?? []).map((value, i) => {
+        const path = `${src.key("tenants")}[${i}]`;
+        const tenant = readObject(path, value, ["id", "name"]);
+        return { id: readIdentifier(`${path}.id`, tenant.id), name: readString(`${path}.name`, tenant.name) };
+    });
+    assertUnique(src.key("tenants"), tenants.map((t) => t.id));
+    return tenants;
+}
+
+const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images"] as const;
+
+function readFacilities(src: ConfigSource, zone: Zone, environment: Environment, tenants: readonly TenantConfig[]): FacilityConfig[] {
+    const values = readArray(src.key("facilities"), src.getStructured("facilities") ?? []);
+    const edgeImagesValue = src.getStructured("edgeImages");
+    if (values.length > 0 && edgeImagesValue === undefined) {
+        throw new ValidationError(src.key("edgeImages"), "missing: facilities need their pinned edge images", `a map of ${oneOf(EDGE_CONTAINERS).replace(" or ", " and ")}`);
+    }
+    const edgeImages = edgeImagesValue === undefined ? undefined : readObject(src.key("edgeImages"), edgeImagesValue, EDGE_CONTAINERS);
+
+    const facilities = values.map((value, i): FacilityConfig => {
+        const path = `${src.key("facilities")}[${i}]`;
+        const facility = readObject(path, value, FACILITY_FIELDS);
+        const id = readString(`${path}.id`, facility.id);
+        if (!FACILITY_ID_PATTERN.test(id)) {
+            throw new ValidationError(`${path}.id`, `${describe(id)} is not a valid facility id`, FACILITY_ID_ALLOWED);
+        }
+        const tenant = readString(`${path}.tenant`, facility.tenant);
+        if (!tenants.some((t) => t.id === tenant)) {
+            throw new ValidationError(`${path}.tenant`, `unknown tenant ${describe(tenant)}`, tenants.length > 0 ? oneOf(tenants.map((t) => t.id)) : `a tenant listed under ${src.key("tenants")}`);
+        }
+        const facilityZone = facility.zone === undefined ? zone : assertZone(`${path}.zone`, facility.zone);
+        if (facilityZone !== zone) {
+            throw new SovereigntyError(`${path}.zone`, `facility in zone "${facilityZone}" cannot be served by a stack in zone "${zone}": its operational data would leave its zone`, `"${zone}" (or a stack of zone "${facilityZone}")`);
+        }
+        // Each image: the facility's override if it has one, else the stack's edgeImages entry.
+        const overrides = facility.images === undefined ? {} : readObject(`${path}.images`, facility.images, EDGE_CONTAINERS);
+        const images = {} as EdgeImages;
+        const imageSources = {} as Record<EdgeContainer, string>;
+        for (const name of EDGE_CONTAINERS) {
+            const override = overrides[name] !== undefined;
+            imageSources[name] = override ? `${path}.images.${name}` : `${src.key("edgeImages")}.${name}`;
+            images[name] = readImage(imageSources[name], override ? overrides[name] : edgeImages?.[name], environment === "production");
+        }
+        return {
+            id,
+            name: readString(`${path}.name`, facility.name),
+            tenant,
+            dockerHost: readDockerHost(`${path}.dockerHost`, facility.dockerHost),
+            size: readChoice(`${path}.size`, facility.size, EDGE_SIZE_TIERS),
+            offline: facility.offline === undefined ? false : readBoolean(`${path}.offline`, facility.offline),
+            zone: facilityZone,
+            images,
+            imageSources,
+        };
+    });
+    assertUnique(src.key("facilities"), facilities.map((f) => f.id));
+    return facilities;
+}
+
+function readPeers(src: ConfigSource): PeerConfig[] {
+    const peers = readArray(src.key("peers"), src.getStructured("peers") ?? []).map((value, i): PeerConfig => {
+        const path = `${src.key("peers")}[${i}]`;
+        const peer = readObject(path, value, ["stack", "zone", "stackReference", "graphqlUrl"]);
+        const peerStack = readIdentifier(`${path}.stack`, peer.stack);
+        if (peerStack === src.stack) throw new ValidationError(`${path}.stack`, `a stack cannot peer with itself ("${src.stack}")`, "another regional stack");
+        const stackReference = peer.stackReference === undefined ? undefined : readString(`${path}.stackReference`, peer.stackReference);
+        if (stackReference !== undefined && !/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/.test(stackReference)) {
+            throw new ValidationError(`${path}.stackReference`, `${describe(stackReference)} is not a stack reference`, '"org/project/stack" or "stack"');
+        }
+        const graphqlUrl = peer.graphqlUrl === undefined ? undefined : readString(`${path}.graphqlUrl`, peer.graphqlUrl);
+        if (graphqlUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(graphqlUrl)) {
+            throw new ValidationError(`${path}.graphqlUrl`, `${describe(graphqlUrl)} is not an http(s) URL`, '"https://api.eu-central.example.com/graphql"');
+        }
+        return { stack: peerStack, zone: assertZone(`${path}.zone`, peer.zone), stackReference, graphqlUrl };
+    });
+    peers.forEach((peer, i) => {
+        if (peers.findIndex((p) => p.stack === peer.stack) !== i) {
+            throw new ValidationError(`${src.key("peers")}[${i}].stack`, `duplicate peer "${peer.stack}"`, "each peer once");
+        }
+    });
+    return peers;
+}
+
+function readPublicHostname(src: ConfigSource): string {
+    const publicHostname = (src.get("publicHostname") ?? "").trim().toLowerCase();
+    if (!HOSTNAME_PATTERN.test(publicHostname)) {
+        throw new ValidationError(
+            src.key("publicHostname"),
+            publicHostname === "" ? "missing: the region's public DNS name (a regional stack serves it, an edge stack reports to it)" : `${describe(publicHostname)} is not a DNS name`,
+            'a DNS name such as "us-east.agogsaas.example.com"',
+        );
+    }
+    return publicHostname;
+}
+
+/**
+ * Sizing is only parsed here; its ranges (per cloud: node counts, Azure storage sizes, retention)
+ * are RegionalCluster's rules, checked when the regional stack plans its components.
+ */
+function readSizing(src: ConfigSource): { cluster: ClusterSizing; database: DatabaseSizing } {
+    const integer = (name: keyof typeof DEFAULTS) => readInteger(src.key(name), src.getOrDefault(name), 0, 1_000_000);
+    return {
+        cluster: {
+            kubernetesVersion: src.getOrDefault("kubernetesVersion"),
+            nodeSize: src.getOrDefault("nodeSize").trim() || undefined,
+            nodeCount: integer("nodeCount"),
+            nodeMaxCount: integer("nodeMaxCount"),
+        },
+        database: {
+            sku: src.getOrDefault("databaseSku").trim() || undefined,
+            storageGb: integer("databaseStorageGb"),
+            backupRetentionDays: integer("databaseBackupRetentionDays"),
+        },
+    };
+}
+
+/**
+ * Validates the whole configuration of `stack`: raw is what the Pulumi CLI hands the program
+ * (fully qualified keys, string values, lists and maps as JSON). Throws ValidationError /
+ * SovereigntyError naming the first key at fault. Pure: no Pulumi runtime needed.
+ */
+export function parseStackConfig(raw: RawConfig, stack: string, project = PROJECT): StackConfig {
+    const src = configSource(raw, stack, project);
+    assertKnownKeys(src);
+    const tier = readChoice(src.key("tier"), src.getOrDefault("tier"), TIERS);
+    const environment = readChoice(src.key("environment"), src.getOrDefault("environment"), ENVIRONMENTS);
+    const { zone, cloud, region } = readPlacement(src, tier);
+    const activeColor = readChoice(src.key("activeColor"), src.getOrDefault("activeColor"), COLORS);
+    const versions = readVersions(src, environment, activeColor);
+    const images = readImages(src);
+    const tenants = readTenants(src);
+    const facilities = readFacilities(src, zone, environment, tenants);
+    const peers = readPeers(src);
+    const publicHostname = readPublicHostname(src);
+    const { cluster, database } = readSizing(src);
+    const edgeDeployment = readChoice(src.key("edgeDeployment"), src.getOrDefault("edgeDeployment"), EDGE_DEPLOYMENTS);
+
+    if (tier === "edge" && facilities.length !== 1) {
+        throw new ValidationError(src.key("facilities"), `an edge stack deploys exactly one facility, found ${facilities.length}`, "a list with one facility");
+    }
+
+    return {
+        project, stack, tier, environment, zone, cloud, region, activeColor, versions, images,
+        publicHostname, cluster, database, edgeDeployment, tenants, facilities, peers,
+    };
+}
+
+/** Reads and validates the running stack's config (call before creating any resource). */
+export function loadStackConfig(): StackConfig {
+    return parseStackConfig(pulumi.runtime.allConfig(), pulumi.getStack(), pulumi.getProject());
+}

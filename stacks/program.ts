@@ -1,0 +1,24 @@
+/**
+ * The stack program: config in, components out. `runStack` reads and validates the whole config
+ * first (nothing is registered when any of it is wrong), then hands it to the program of the
+ * stack's tier. It keeps no module state, so tests, the synth CLI and benchmarks can run it
+ * repeatedly in one process.
+ */
+import { StackConfig, Tier, loadStackConfig } from "./config";
+import { deployRegional } from "./regional";
+import { deployEdge } from "./edge";
+
+/** Stack outputs: plain values and Outputs (secret ones wrapped with `pulumi.secret`). */
+export type StackOutputs = Record<string, unknown>;
+
+/** One program per tier. A new tier is one entry here and one module beside this one. */
+const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => StackOutputs>> = {
+    regional: deployRegional,
+    edge: deployEdge,
+};
+
+/** Runs the program of the current stack (config from the Pulumi runtime) and returns its outputs. */
+export function runStack(): StackOutputs {
+    const config = loadStackConfig();
+    return TIER_PROGRAMS[config.tier](config);
+}

@@ -1,0 +1,182 @@
+/**
+ * ReplicationMesh under the mock runtime: every validation rule refuses with its message and
+ * nothing registered; a good mesh registers the expected children with secrets kept secret
+ * (including inside the serialised dynamic provider, `__provider`).
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { synthesize, SynthError, SynthResult } from "../../tools/synth/mock-runtime";
+import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
+import { MeshFlow, MeshNode } from "../../components/replication/types";
+import { POSTGRES_DEFAULTS } from "../../components/replication-capacity";
+
+const ADMIN_PASSWORD = "Adm1n-PLAINTEXT-secret";
+const REPL_PASSWORD = "Repl-PLAINTEXT-secret";
+
+function conn(host: string, password: pulumi.Input<string> = pulumi.secret(ADMIN_PASSWORD)) {
+    return { host, port: 5432, database: "app", user: "postgres", password, ssl: "require" as const };
+}
+
+function nodes(): MeshNode[] {
+    return [
+        { name: "edge_la", zone: "us", role: "edge", connection: conn("la.edge.local") },
+        { name: "edge_fra", zone: "eu", role: "edge", connection: conn("fra.edge.local") },
+        { name: "us_east_blue", zone: "us", role: "regional", connection: conn("us-east.rds"), server: "us_east_rds" },
+        { name: "us_east_green", zone: "us", role: "regional", connection: conn("us-east.rds"), server: "us_east_rds" },
+        { name: "eu_central", zone: "eu", role: "regional", connection: conn("eu-central.azure"), replicationPassword: pulumi.secret(REPL_PASSWORD) },
+    ];
+}
+
+const LA = { column: "facility_id", equals: "facility-la-001" };
+function goodFlows(): MeshFlow[] {
+    return [
+        { from: "edge_la", to: "us_east_blue", tables: ["orders", "inventory_transactions"], rowFilter: LA },
+        { from: "us_east_blue", to: "us_east_green", tables: ["orders", "inventory_transactions"] },
+        { from: "us_east_blue", to: "edge_la", tables: ["customers", "products"], rowFilter: { column: "tenant_id", in: ["tenant-1"] } },
+        { from: "edge_fra", to: "eu_central", tables: ["orders"], rowFilter: { column: "facility_id", equals: "facility-fra-001" } },
+        { from: "eu_central", to: "us_east_blue", tables: ["inventory_snapshots"] },
+        { from: "us_east_blue", to: "eu_central", tables: ["inventory_snapshots"] },
+    ];
+}
+
+async function synthMesh(args: ReplicationMeshArgs): Promise<SynthResult> {
+    return synthesize({ project: "agogsaas", stack: "test", program: () => { new ReplicationMesh("mesh", args); } });
+}
+
+async function assertRefused(args: ReplicationMeshArgs, pattern: RegExp, errorName = "ValidationError"): Promise<void> {
+    await assert.rejects(synthMesh(args), (err: unknown) => {
+        assert.ok(err instanceof SynthError, `expected SynthError, got ${String(err)}`);
+        assert.strictEqual((err.cause as Error).name, errorName, err.message);
+        assert.match(err.message, pattern);
+        assert.strictEqual(err.partial.resources.length, 0, `nothing may be registered, got ${err.partial.resources.map((r) => r.type).join(", ")}`);
+        return true;
+    });
+}
+
+describe("ReplicationMesh (mock runtime)", () => {
+    describe("refuses a bad mesh before anything is created", () => {
+        it("unknown node", () => assertRefused({ nodes: nodes(), flows: [{ from: "edge_la", to: "us_west", tables: ["orders"] }] },
+            /^flows\[0\]\.to: unknown node "us_west"\. Allowed: .*"us_east_blue"/));
+        it("unknown table", () => assertRefused({ nodes: nodes(), flows: [{ from: "edge_la", to: "us_east_blue", tables: ["orders", "invoices"] }] },
+            /^flows\[0\]\.tables: unknown table\(s\) "invoices"/));
+        it("a table name that could inject SQL", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "edge_la", to: "us_east_blue", tables: ['orders"; DROP TABLE orders; --'] }] },
+            /^flows\[0\]\.tables\[0\]: .* is not a plain SQL identifier/));
+        it("a row-filter column that could inject SQL", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "edge_la", to: "us_east_blue", tables: ["orders"], rowFilter: { column: "facility_id) OR (true", equals: "x" } }] },
+            /^flows\[0\]\.rowFilter\.column: .* is not a plain SQL identifier/));
+        it("a row-filter value with control characters", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "edge_la", to: "us_east_blue", tables: ["orders"], rowFilter: { column: "facility_id", equals: "la\u0000" } }] },
+            /^flows\[0\]\.rowFilter\.equals: .* contains control characters/));
+        it("a row-filter column missing from one table", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "us_east_blue", to: "edge_la", tables: ["customers", "product_prices"], rowFilter: { column: "customer_id", equals: "c1" } }] },
+            /^flows\[0\]\.rowFilter\.column: column "customer_id" is not in table\(s\) "product_prices"/));
+        it("a row-filter column outside the replica identity when updates are published", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "edge_la", to: "us_east_blue", tables: ["orders"], rowFilter: { column: "status", equals: "new" } }] },
+            /^flows\[0\]\.rowFilter\.column: column "status" is not part of the primary key \(replica identity\) of "orders"/));
+        it("a loop of three nodes", () => assertRefused({
+            nodes: nodes(),
+            flows: [
+                { from: "eu_central", to: "us_east_blue", tables: ["facility_status"] },
+                { from: "us_east_blue", to: "us_east_green", tables: ["facility_status"] },
+                { from: "us_east_green", to: "eu_central", tables: ["facility_status"] },
+            ],
+        }, /^flows\[2\]: replication loop for table "facility_status": eu_central -> us_east_blue -> us_east_green -> eu_central/));
+        it("a two-way pair forced to origin any", () => assertRefused({
+            nodes: nodes(),
+            flows: [
+                { from: "eu_central", to: "us_east_blue", tables: ["facility_status"], options: { origin: "any" } },
+                { from: "us_east_blue", to: "eu_central", tables: ["facility_status"] },
+            ],
+        }, /^flows\[0\]\.options\.origin: .*both ways: origin "any" would send every change back and forth forever/));
+        it("more subscriptions on a server than its capacity", () => assertRefused({
+            nodes: nodes().map((n) => (n.server === "us_east_rds" ? { ...n, capacity: { ...POSTGRES_DEFAULTS, maxLogicalReplicationWorkers: 1, maxWorkerProcesses: 8 } } : n)),
+            flows: [
+                { from: "edge_la", to: "us_east_blue", tables: ["orders"], rowFilter: LA },
+                { from: "us_east_blue", to: "us_east_green", tables: ["orders"] },
+            ],
+        }, /^nodes\[2\]\.capacity\.maxLogicalReplicationWorkers: server of nodes "us_east_blue", "us_east_green" would apply 2 subscriptions but max_logical_replication_workers is 1/));
+        it("personal data across zones (customers eu -> us)", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "eu_central", to: "us_east_blue", tables: ["customers"] }] },
+            /^flows\[0\]\.tables: "customers" \(master, personal\) may not flow from zone "eu" to zone "us"/, "SovereigntyError"));
+        it("non-aggregate data across zones (orders us -> eu)", () => assertRefused(
+            { nodes: nodes(), flows: [{ from: "edge_la", to: "eu_central", tables: ["inventory_transactions"] }] },
+            /^flows\[0\]\.tables: "inventory_transactions" \(operational\) may not flow from zone "us" to zone "eu"/, "SovereigntyError"));
+        it("bad node name, zone and role", async () => {
+            await assertRefused({ nodes: [{ ...nodes()[0], name: "Edge-LA" }] }, /^nodes\[0\]\.name: "Edge-LA" is not a plain SQL identifier/);
+            await assertRefused({ nodes: [{ ...nodes()[0], zone: "cn" as never }] }, /^nodes\[0\]\.zone: unknown sovereignty zone "cn"/);
+            await assertRefused({ nodes: [{ ...nodes()[0], role: "cloud" as never }] }, /^nodes\[0\]\.role: unknown role "cloud"/);
+        });
+    });
+
+    describe("a good mesh", () => {
+        let result: SynthResult;
+        before(async () => {
+            result = await synthMesh({ nodes: nodes(), flows: goodFlows() });
+        });
+
+        it("registers the component and its children with stable names", () => {
+            const component = result.resources.find((r) => r.type === "agogsaas:replication:ReplicationMesh");
+            assert.ok(component);
+            const names = result.resources.filter((r) => r.parent === component.urn).map((r) => r.name).sort();
+            assert.ok(names.includes("mesh-mesh_edge_la_to_us_east_blue-pub"));
+            assert.ok(names.includes("mesh-mesh_edge_la_to_us_east_blue-sub"));
+            assert.ok(names.includes("mesh-edge_la-repl-role"));
+            assert.ok(names.includes("mesh-edge_la-repl-password"));
+            assert.ok(!names.includes("mesh-eu_central-repl-password"), "a given replication password is used, not generated");
+            assert.ok(names.includes("mesh-us_east_blue-edge-priority"));
+            assert.ok(names.includes("mesh-us_east_green-edge-priority"), "green guards the facilities it receives via blue");
+            assert.strictEqual(names.filter((n) => n.endsWith("-sub")).length, 6);
+        });
+
+        it("applies two-way rules: origin none both ways, copy_data false on the second direction", () => {
+            const sub = (name: string) => result.resources.find((r) => r.name === `mesh-${name}-sub`)!.inputs;
+            assert.strictEqual(sub("mesh_eu_central_to_us_east_blue").origin, "none");
+            assert.strictEqual(sub("mesh_eu_central_to_us_east_blue").copyData, true);
+            assert.strictEqual(sub("mesh_us_east_blue_to_eu_central").origin, "none");
+            assert.strictEqual(sub("mesh_us_east_blue_to_eu_central").copyData, false);
+            assert.strictEqual(sub("mesh_us_east_blue_to_us_east_green").origin, "any");
+            assert.strictEqual(sub("mesh_edge_la_to_us_east_blue").streaming, "parallel");
+            assert.strictEqual(sub("mesh_edge_la_to_us_east_blue").disableOnError, false, "an edge outage must not disable the subscription");
+        });
+
+        it("passes the row filter structurally and guards the facility rows", () => {
+            const pub = result.resources.find((r) => r.name === "mesh-mesh_edge_la_to_us_east_blue-pub")!.inputs;
+            assert.deepStrictEqual(pub.rowFilter, LA);
+            assert.deepStrictEqual(pub.tables, ["orders", "inventory_transactions"]);
+            const guard = result.resources.find((r) => r.name === "mesh-us_east_green-edge-priority")!.inputs;
+            assert.deepStrictEqual(guard.facilities, ["facility-la-001"]);
+            assert.deepStrictEqual(guard.tables, ["inventory_transactions", "orders"]);
+        });
+
+        it("keeps every connection and password secret", () => {
+            const sub = result.resources.find((r) => r.name === "mesh-mesh_edge_la_to_us_east_blue-sub")!;
+            assert.deepStrictEqual(sub.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), ["connection", "publisher", "publisherAdmin"]);
+            const role = result.resources.find((r) => r.name === "mesh-edge_la-repl-role")!;
+            assert.deepStrictEqual(role.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), ["connection", "password"]);
+            const json = JSON.stringify(result);
+            for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password-mesh-edge_la-repl-password"]) {
+                assert.ok(!json.includes(secret), `"${secret}" appears in the synth result`);
+            }
+        });
+
+        it("serialises the dynamic providers without any credential in __provider", () => {
+            const withProvider = result.resources.filter((r) => r.custom && r.inputs.__provider !== undefined);
+            assert.ok(withProvider.length >= 10);
+            for (const resource of withProvider) {
+                const code = resource.inputs.__provider;
+                assert.strictEqual(typeof code, "string", `${resource.name}: __provider is plain serialised code`);
+                assert.ok((code as string).includes("exports.handler"), `${resource.name}: __provider holds the provider code`);
+                for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password"]) {
+                    assert.ok(!(code as string).includes(secret), `${resource.name}: __provider contains "${secret}"`);
+                }
+            }
+        });
+    });
+
+    it("keeps a password secret even when given as a plain string", async () => {
+        const plain = nodes().map((n) => ({ ...n, connection: conn(String((n.connection as { host: string }).host), "plain-PASSWORD-given") }));
+        const result = await synthMesh({ nodes: plain, flows: [goodFlows()[0]] });
+        assert.ok(!JSON.stringify(result).includes("plain-PASSWORD-given"));
+    });
+});

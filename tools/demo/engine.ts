@@ -1,0 +1,164 @@
+/**
+ * A minimal `pulumi up` for dynamic resources, so the demo applies the real ReplicationMesh
+ * component with no Pulumi CLI: the program runs under the SDK's mock runtime (the recording
+ * monitor of tools/synth), and every dynamic resource it registers is created the way the Pulumi
+ * CLI's dynamic-provider plugin creates it — by loading the provider from the resource's serialized
+ * `__provider` input and calling `check` then `create` with the resolved inputs (secrets unwrapped).
+ *
+ * So the demo exercises exactly the code `pulumi up` would ship: the component's validation, its
+ * wiring (which resource gets which inputs, in which order) and the serialized providers.
+ *
+ * Ordering follows the SDK: a resource is registered only once the URNs of its dependencies are
+ * known, and a URN is known only when the monitor answers, which it does after `create` returned.
+ * Other resource types (the component itself, the stack) get the mock runtime's fake outputs.
+ */
+import Module from "module";
+import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
+import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { synthesize, SynthError, SynthResult } from "../synth/mock-runtime";
+
+const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
+const PROVIDER_KEY = "__provider";
+
+/** One dynamic resource the engine created. */
+export interface CreatedResource {
+    /** Pulumi resource name (e.g. `mesh-mesh_edge_la_to_us_east_blue-sub`). */
+    name: string;
+    /** Provider id returned by `create`. */
+    id: string;
+    /** Outputs returned by `create` (secrets included: keep them in memory only). */
+    outs: Record<string, unknown>;
+    /** The deserialized provider, for `read`/`delete` later. */
+    provider: pulumi.dynamic.ResourceProvider;
+    /** Time `check` + `create` took. */
+    ms: number;
+}
+
+/** What one run of a program did. */
+export interface EngineRun {
+    /** The registered resource graph (secrets redacted), as `npm run synth` records it. */
+    graph: SynthResult;
+    /** Dynamic resources created, in creation order. */
+    created: CreatedResource[];
+}
+
+/** Thrown when the program fails (validation) or a provider fails; carries what was done before. */
+export class EngineError extends Error {
+    constructor(message: string, public readonly cause: unknown, public readonly run: EngineRun) {
+        super(message);
+        this.name = "EngineError";
+    }
+}
+
+export interface ApplyOptions {
+    /** Called after each dynamic resource is created (progress output). */
+    onCreated?: (resource: CreatedResource) => void;
+    /** Stack name shown in URNs; default `local-demo`. */
+    stack?: string;
+}
+
+const providerCache = new Map<string, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * Loads a serialized dynamic provider as the Pulumi CLI's provider host does (`require` of the
+ * text, then `.handler()`), resolving its `require("pg")` and friends from this project.
+ */
+export function loadSerializedProvider(text: string): pulumi.dynamic.ResourceProvider {
+    const cached = providerCache.get(text);
+    if (cached) return cached;
+    const filename = path.join(process.cwd(), "__pulumi_dynamic_provider__.js");
+    const loaded = new Module(filename, module);
+    loaded.filename = filename;
+    loaded.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
+    (loaded as unknown as { _compile(code: string, file: string): void })._compile(text, filename);
+    const provider = (loaded.exports as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
+    providerCache.set(text, provider);
+    return provider;
+}
+
+/** Pulumi's wire marker for secret values (`{ [SIG_KEY]: SECRET_SIG, value }`). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/**
+ * The inputs with secrets unwrapped: the engine hands a dynamic provider (which does not declare
+ * `acceptSecrets`) plain values; the mock runtime still has them wrapped.
+ */
+export function plainValues(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(plainValues);
+    if (value !== null && typeof value === "object") {
+        const obj = value as Record<string, unknown>;
+        if (obj[SIG_KEY] === SECRET_SIG) return plainValues(obj.value);
+        return Object.fromEntries(Object.entries(obj).map(([key, inner]) => [key, plainValues(inner)]));
+    }
+    return value;
+}
+
+async function createDynamic(args: MockResourceArgs): Promise<CreatedResource> {
+    const t0 = Date.now();
+    // Like the CLI's provider host, the provider sees its inputs including `__provider`.
+    const inputs = plainValues(args.inputs) as Record<string, unknown>;
+    const serialized = inputs[PROVIDER_KEY];
+    if (typeof serialized !== "string") throw new Error(`${args.name}: dynamic resource without a serialized provider`);
+    const provider = loadSerializedProvider(serialized);
+    let checked: Record<string, unknown> = inputs;
+    if (provider.check) {
+        const result = await provider.check({}, inputs);
+        if (result.failures && result.failures.length > 0) {
+            throw new Error(`${args.name}: check failed: ${result.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+        }
+        checked = result.inputs ?? inputs;
+    }
+    const { id, outs } = await provider.create(checked);
+    return { name: args.name, id, outs: outs ?? {}, provider, ms: Date.now() - t0 };
+}
+
+/**
+ * Runs `program` and creates its dynamic resources against the real databases their inputs name.
+ * Throws an {@link EngineError} when the program throws (nothing after the throw is registered) or
+ * when a provider fails.
+ */
+export async function applyProgram(program: () => unknown, options: ApplyOptions = {}): Promise<EngineRun> {
+    const created: CreatedResource[] = [];
+    const failures: { name: string; error: unknown }[] = [];
+    const newResource = async (args: MockResourceArgs) => {
+        if (!args.type.startsWith(DYNAMIC_TYPE_PREFIX)) return { id: `${args.name}-id`, state: {} };
+        try {
+            const resource = await createDynamic(args);
+            created.push(resource);
+            options.onCreated?.(resource);
+            return { id: resource.id, state: { ...resource.outs, [PROVIDER_KEY]: (args.inputs as Record<string, unknown>)[PROVIDER_KEY] } };
+        } catch (error) {
+            failures.push({ name: args.name, error });
+            throw error;
+        }
+    };
+    // A failed registration rejects promises inside the SDK that nobody awaits; the CLI's language
+    // host reports those, so do we (instead of letting node crash the demo before its cleanup).
+    const onUnhandled = (reason: unknown) => failures.push({ name: "program", error: reason });
+    process.on("unhandledRejection", onUnhandled);
+    let graph: SynthResult;
+    try {
+        graph = await synthesize({ project: "agogsaas-demo", stack: options.stack ?? "local-demo", program, mocks: { newResource } });
+    } catch (error) {
+        const partial = error instanceof SynthError ? error.partial : emptyGraph(options.stack);
+        const cause = error instanceof SynthError ? error.cause : error;
+        throw new EngineError(cause instanceof Error ? cause.message : String(cause), cause, { graph: partial, created });
+    } finally {
+        // The SDK's internal promises reject a moment after the program itself fails: keep
+        // listening until they have (a macrotask later), or node would crash the demo.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        process.off("unhandledRejection", onUnhandled);
+    }
+    if (failures.length > 0) {
+        const first = failures[0];
+        const message = `${first.name}: ${first.error instanceof Error ? first.error.message : String(first.error)}`;
+        throw new EngineError(message, first.error, { graph, created });
+    }
+    return { graph, created };
+}
+
+function emptyGraph(stack: string | undefined): SynthResult {
+    return { project: "agogsaas-demo", stack: stack ?? "local-demo", resources: [], outputs: {}, secretOutputs: [] };
+}

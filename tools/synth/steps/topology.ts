@@ -1,0 +1,23 @@
+/**
+ * `npm run synth -- --stack <name>` also writes `<stack>.mmd` beside the synth JSON: the stack's
+ * mesh topology as a Mermaid diagram (see tools/synth/topology.ts), drawn from the stack's
+ * `topology` output. A stack without that output is skipped with a note.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { SynthStep } from "../steps";
+import { topologyFromOutputs, topologyToMermaid } from "../topology";
+
+export const step: SynthStep = {
+    name: "topology",
+    run: ({ stack, result, outDir, log }) => {
+        const topology = topologyFromOutputs(result.outputs);
+        if (!topology) {
+            log(`topology: stack ${stack} exports no \`topology\` output; no diagram written`);
+            return;
+        }
+        const file = path.join(outDir, `${stack}.mmd`);
+        fs.writeFileSync(file, topologyToMermaid({ title: stack, ...topology }));
+        log(`Wrote ${file}`);
+    },
+};
