@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { ValidationError, oneOf } from "./errors";
+import { assertDns1123Subdomain } from "./k8s/names";
 import {
     assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
 } from "./sovereignty";
@@ -277,6 +278,7 @@ export class RegionalCluster extends pulumi.ComponentResource implements Databas
         if (!this.addons.monitoring) {
             throw new ValidationError("addons.monitoring", "Prometheus rules need the monitoring add-on; it is disabled");
         }
+        assertDns1123Subdomain("name", name);
         if (!Array.isArray(groups) || groups.length === 0) throw new ValidationError("groups", "at least one rule group is required");
         return new k8s.apiextensions.CustomResource(name, {
             apiVersion: "monitoring.coreos.com/v1",

@@ -43,7 +43,7 @@ export type SqlScalar = string | number | boolean;
 /**
  * Renders `value` as a PostgreSQL literal. The single audited function for literals:
  * - strings: single quotes doubled, wrapped in '...'. With `standard_conforming_strings = on`
- *   (the default since 9.1, and checked by {@link assertStandardStrings}) backslashes are plain
+ *   (the default since 9.1, and checked by `assertStandardStrings` in ./connection before rendering) backslashes are plain
  *   characters, so doubling quotes is the complete escape. NUL and other control characters are
  *   refused: they have no business in an identifier-like filter value;
  * - numbers: finite integers only (a float's text form is locale- and precision-dependent);
@@ -51,7 +51,6 @@ export type SqlScalar = string | number | boolean;
  */
 export function sqlLiteral(field: string, value: unknown): string {
     if (typeof value === "string") {
-        // eslint-disable-next-line no-control-regex
         if (/[\u0000-\u001f\u007f]/.test(value)) {
             throw new ValidationError(field, `${JSON.stringify(value)} contains control characters`, "printable text");
         }

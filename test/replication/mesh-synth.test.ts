@@ -9,6 +9,7 @@ import { synthesize, SynthError, SynthResult } from "../../tools/synth/mock-runt
 import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
 import { MeshFlow, MeshNode } from "../../components/replication/types";
 import { POSTGRES_DEFAULTS } from "../../components/replication-capacity";
+import { PostgresDatabase } from "../../components/postgres/database";
 
 const ADMIN_PASSWORD = "Adm1n-PLAINTEXT-secret";
 const REPL_PASSWORD = "Repl-PLAINTEXT-secret";
@@ -172,6 +173,32 @@ describe("ReplicationMesh (mock runtime)", () => {
                 }
             }
         });
+    });
+
+    it("accepts a ring of two-way pairs between three regions (origin none everywhere)", async () => {
+        const regions: MeshNode[] = [
+            { name: "us_east", zone: "us", role: "regional", connection: conn("us") },
+            { name: "eu_central", zone: "eu", role: "regional", connection: conn("eu") },
+            { name: "apac", zone: "apac", role: "regional", connection: conn("apac") },
+        ];
+        const pairs: [string, string][] = [["us_east", "eu_central"], ["eu_central", "apac"], ["apac", "us_east"]];
+        const flows = pairs.flatMap(([a, b]) => [{ from: a, to: b, tables: ["inventory_snapshots"] }, { from: b, to: a, tables: ["inventory_snapshots"] }]);
+        const result = await synthMesh({ nodes: regions, flows });
+        const subs = result.resources.filter((r) => r.name.endsWith("-sub"));
+        assert.strictEqual(subs.length, 6);
+        assert.ok(subs.every((s) => s.inputs.origin === "none"));
+        assert.strictEqual(subs.filter((s) => s.inputs.copyData === false).length, 3, "one direction of each pair skips the initial copy");
+    });
+
+    it("PostgresDatabase refuses a bad name before registering, and keeps its connection secret", async () => {
+        await assert.rejects(synthesize({ project: "p", stack: "db1", program: () => {
+            new PostgresDatabase("db", { connection: conn("rds"), databaseName: "green; DROP DATABASE blue" });
+        } }), (err: unknown) => err instanceof SynthError && /^databaseName: .* is not a plain SQL identifier/.test(err.message) && err.partial.resources.length === 0);
+        const ok = await synthesize({ project: "p", stack: "db2", program: () => {
+            new PostgresDatabase("db", { connection: conn("rds"), databaseName: "app_green" });
+        } });
+        assert.deepStrictEqual(ok.resources[0].secretPaths.filter((p) => !p.startsWith("__provider")), ["connection"]);
+        assert.ok(!JSON.stringify(ok).includes(ADMIN_PASSWORD));
     });
 
     it("keeps a password secret even when given as a plain string", async () => {

@@ -5,6 +5,7 @@
  * One edge and one regional instance are shared by the whole file.
  */
 import * as assert from "assert";
+import { spawnSync } from "child_process";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
 import { publicationProvider, readPublication } from "../../components/replication/publication-provider";
@@ -13,6 +14,7 @@ import { replicationRoleProvider, readReplicationRole } from "../../components/r
 import { edgePriorityProvider } from "../../components/replication/edge-priority";
 import { ensureCatalogTables } from "../../components/replication/schema-provider";
 import { meshStatus } from "../../components/replication/status";
+import { postgresDatabaseProvider } from "../../components/postgres/database";
 import { prepareSwitch } from "../../components/replication/switch";
 import { replicationRoleName } from "../../components/replication/naming";
 import {
@@ -187,6 +189,39 @@ describe("replication providers on real PostgreSQL", function () {
         const report = await subscriptionProvider.delete!(colours.name, state);
         assert.strictEqual(report, undefined);
         assert.strictEqual((await regionPg.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = $1", [colours.name]))[0].n, 0, "slot dropped");
+    });
+
+    it("PostgresDatabase: creates, adopts, changes owner, reads, and drops only when asked", async () => {
+        const admin = cluster.get("region").connection();
+        const inputs = { connection: admin, databaseName: "green_app", dropOnDelete: false };
+        const created = await postgresDatabaseProvider.create!(inputs);
+        assert.deepStrictEqual([created.id, created.outs.owner], ["green_app", "postgres"]);
+        const adopted = await postgresDatabaseProvider.create!(inputs);
+        assert.strictEqual(adopted.id, "green_app", "an existing database is adopted");
+        await cluster.get("region").query("CREATE ROLE app_owner");
+        const diff = await postgresDatabaseProvider.diff!("green_app", created.outs, { ...inputs, owner: "app_owner" });
+        assert.deepStrictEqual([diff.changes, diff.replaces], [true, []]);
+        await postgresDatabaseProvider.update!("green_app", created.outs, { ...inputs, owner: "app_owner" });
+        assert.strictEqual((await postgresDatabaseProvider.read!("green_app", created.outs)).props.owner, "app_owner");
+        assert.deepStrictEqual((await postgresDatabaseProvider.diff!("green_app", created.outs, { ...inputs, databaseName: "blue_app" })).replaces, ["databaseName"]);
+        await postgresDatabaseProvider.delete!("green_app", { ...created.outs, dropOnDelete: false });
+        assert.strictEqual((await postgresDatabaseProvider.read!("green_app", created.outs)).id, "green_app", "kept: dropOnDelete is false");
+        await postgresDatabaseProvider.delete!("green_app", { ...created.outs, dropOnDelete: true });
+        assert.strictEqual((await postgresDatabaseProvider.read!("green_app", created.outs)).id, "", "dropped");
+        await assert.rejects(postgresDatabaseProvider.create!({ ...inputs, databaseName: "x; DROP DATABASE postgres" }), /databaseName: .* is not a plain SQL identifier/);
+    });
+
+    it("npm run mesh:status reports each subscription (child process, discovered flows)", () => {
+        const url = (c: PgConnection) => `postgres://${c.user}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`;
+        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/mesh-status.ts",
+            "--node", `edge_la=${url(edge)}`, "--node", `us_east=${url(region)}`, "--json"], { encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
+        assert.strictEqual(run.status, 0, run.stderr + run.stdout);
+        const status = JSON.parse(run.stdout);
+        assert.strictEqual(status.subscriptions.length, 1);
+        const sub = status.subscriptions[0];
+        assert.deepStrictEqual([sub.subscription, sub.from, sub.to, sub.enabled, sub.walStatus, sub.problems], [flow.name, "edge_la", "us_east", true, "reserved", []]);
+        assert.ok(typeof sub.lastMessageAt === "string" && typeof sub.slotRetainedBytes === "number" && typeof sub.applyLagBytes === "number");
+        assert.ok(!run.stdout.includes(edge.password), "no password in the output");
     });
 
     it("delete with the publisher down completes, reports the slot left behind, and status lists it as an orphan", async () => {

@@ -1,0 +1,97 @@
+/**
+ * The bare-SDK baseline: replays a recorded resource graph (a SynthResult of the real stack) with
+ * plain `pulumi.CustomResource` / `ProviderResource` / `ComponentResource`: the same type tokens,
+ * names, inputs (secret inputs wrapped with `pulumi.secret` again), parents, explicit providers and
+ * dependencies (as `dependsOn`), registered in the recorded order. What the library adds on top of
+ * this (validation, Output chains, closures, component bookkeeping) is the library's overhead.
+ *
+ * Deliberately not replayed: the library's own Output plumbing between resources (an input that
+ * was another resource's output arrives here as its plain recorded value, with that resource in
+ * `dependsOn`), and dynamic-provider closure serialisation (the serialised `__provider` string is
+ * replayed as a plain input). Both are library costs the ratio is meant to expose.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { SynthResource, SynthResult } from "../../tools/synth/mock-runtime";
+
+const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
+
+/** Sets `value` at a dotted/indexed path (`a.b[2].c`) inside `target`, if the path exists. */
+function mapAtPath(target: unknown, path: string, map: (value: unknown) => unknown): unknown {
+    const keys = path.match(/[^.[\]]+/g) ?? [];
+    if (keys.length === 0) return map(target);
+    const [head, ...rest] = keys;
+    const restPath = rest.join(".");
+    if (Array.isArray(target)) {
+        const index = Number(head);
+        return target.map((item, i) => (i === index ? mapAtPath(item, restPath, map) : item));
+    }
+    if (target !== null && typeof target === "object" && head in (target as object)) {
+        return { ...(target as Record<string, unknown>), [head]: mapAtPath((target as Record<string, unknown>)[head], restPath, map) };
+    }
+    return target;
+}
+
+/** The recorded inputs with each secret path wrapped in `pulumi.secret` again. */
+export function replayInputs(resource: Pick<SynthResource, "inputs" | "secretPaths">): Record<string, unknown> {
+    let inputs: unknown = resource.inputs;
+    for (const path of resource.secretPaths) inputs = mapAtPath(inputs, path, (value) => pulumi.secret(value));
+    return inputs as Record<string, unknown>;
+}
+
+/**
+ * Orders resources so every parent and provider comes before the resources that name it (the
+ * recorded order already does; this keeps the replay valid for any input order).
+ */
+export function registrationOrder(resources: readonly SynthResource[]): SynthResource[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const done = new Set<string>();
+    const ordered: SynthResource[] = [];
+    const visit = (r: SynthResource, path: Set<string>) => {
+        if (done.has(r.urn)) return;
+        if (path.has(r.urn)) throw new Error(`cycle through ${r.urn}`);
+        path.add(r.urn);
+        for (const before of [r.parent, r.provider]) {
+            const other = before === undefined ? undefined : byUrn.get(before);
+            if (other) visit(other, path);
+        }
+        path.delete(r.urn);
+        done.add(r.urn);
+        ordered.push(r);
+    };
+    for (const r of resources) visit(r, new Set());
+    return ordered;
+}
+
+/** A program (for `synthesize`) that registers `recorded.resources` with the bare SDK and returns its outputs. */
+export function replayProgram(recorded: Pick<SynthResult, "resources" | "outputs">): () => Record<string, unknown> {
+    const ordered = registrationOrder(recorded.resources);
+    return () => {
+        const created = new Map<string, pulumi.Resource>();
+        for (const r of ordered) {
+            const parent = r.parent === undefined ? undefined : created.get(r.parent);
+            const provider = r.provider === undefined ? undefined : created.get(r.provider) as pulumi.ProviderResource | undefined;
+            const dependsOn = r.dependencies.map((urn) => created.get(urn)).filter((d): d is pulumi.Resource => d !== undefined);
+            const opts: pulumi.CustomResourceOptions = {
+                parent,
+                provider,
+                dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
+                ignoreChanges: r.ignoreChanges.length > 0 ? r.ignoreChanges : undefined,
+                retainOnDelete: r.retainOnDelete || undefined,
+                protect: r.protect || undefined,
+            };
+            const inputs = replayInputs(r);
+            let resource: pulumi.Resource;
+            if (!r.custom) {
+                const component = new pulumi.ComponentResource(r.type, r.name, inputs, opts);
+                component.registerOutputs({});
+                resource = component;
+            } else if (r.type.startsWith(PROVIDER_TYPE_PREFIX)) {
+                resource = new pulumi.ProviderResource(r.type.slice(PROVIDER_TYPE_PREFIX.length), r.name, inputs, opts);
+            } else {
+                resource = new pulumi.CustomResource(r.type, r.name, inputs, opts);
+            }
+            created.set(r.urn, resource);
+        }
+        return recorded.outputs;
+    };
+}
