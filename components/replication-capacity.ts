@@ -35,6 +35,9 @@
  * S   = spareFacilities, default max(2, ceil(E / 5))
  * ```
  *
+ * With `colourSubscribers` c = 2 (both colours subscribe to every edge and peer directly, as the
+ * stacks wire it): out = (E + S) + cP + 2b and in = c(E + S) + cP + 2b.
+ *
  * An EDGE server publishes operational data to its region (1 slot; `regionalSubscribers` when both
  * colours subscribe directly) and subscribes to master data (1 apply worker).
  *
@@ -85,6 +88,12 @@ export interface RegionalReplicationTopology extends ReplicationHeadroom {
     readonly blueGreen?: boolean;
     /** Facilities that can be added without a restart. Default max(2, ceil(edges / 5)). */
     readonly spareFacilities?: number;
+    /**
+     * Databases on this server (and on each peer's) that every edge and peer link reaches directly:
+     * 2 when both colours of the blue/green pair subscribe to each edge and peer themselves (the
+     * colour pair replicates with origin = none, which cannot relay rows it received). Default 1.
+     */
+    readonly colourSubscribers?: number;
 }
 
 /** The mesh as seen from one edge server. */
@@ -172,10 +181,12 @@ export function regionalReplicationCapacity(topology: RegionalReplicationTopolog
         throw new ValidationError(`${field}.blueGreen`, `must be true or false, got ${JSON.stringify(topology.blueGreen)}`);
     }
     const colourLinks = topology.blueGreen === false ? 0 : 2;
+    const subscribers = assertCount(`${field}.colourSubscribers`, topology.colourSubscribers ?? 1, { min: 1 });
     const facilityLinks = edges + spare;
     return capacityFor(field, {
-        outgoing: facilityLinks + peers + colourLinks,
-        incoming: facilityLinks + peers + colourLinks,
+        // Master data goes to each edge once; aggregates to every subscribing colour of each peer.
+        outgoing: facilityLinks + peers * subscribers + colourLinks,
+        incoming: facilityLinks * subscribers + peers * subscribers + colourLinks,
         physicalStandbys: standbys,
     }, topology);
 }

@@ -101,6 +101,8 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         this.plan = plan;
 
         const node = (nodeName: string) => plan.nodes.get(nodeName)!;
+        // Objects living on an offline node are frozen: the engine has nothing to ask of it.
+        const on = (nodeName: string): pulumi.CustomResourceOptions => (node(nodeName).offline ? { ignoreChanges: ["*"], retainOnDelete: true } : {});
         const admin = (nodeName: string) => pulumi.secret(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
 
         const tablesAt = new Map<string, Set<string>>();
@@ -114,7 +116,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         const schema = new Map<string, CatalogTables>();
         for (const [nodeName, tables] of tablesAt) {
             if (node(nodeName).manageSchema === false) continue;
-            schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this }));
+            schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this, ...on(nodeName) }));
         }
         const schemaDeps = (nodeName: string) => (schema.has(nodeName) ? [schema.get(nodeName)!] : []);
 
@@ -133,7 +135,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 tables: published,
                 replicationAttribute: node(publisher).replicationGrantRoles === undefined,
                 grantRoles: node(publisher).replicationGrantRoles,
-            }, { parent: this, dependsOn: schemaDeps(publisher) });
+            }, { parent: this, ...on(publisher), dependsOn: schemaDeps(publisher) });
         }
 
         for (const flow of plan.flows) {
@@ -143,7 +145,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 tables: flow.tables,
                 rowFilter: flow.rowFilter,
                 publish: flow.options.publish,
-            }, { parent: this, dependsOn: schemaDeps(flow.from) });
+            }, { parent: this, ...on(flow.from), dependsOn: schemaDeps(flow.from) });
             this.publications[flow.publicationName] = publication;
 
             const from = node(flow.from);
@@ -167,7 +169,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 binary: flow.options.binary,
                 disableOnError: flow.options.disableOnError,
                 origin: flow.options.origin,
-            }, { parent: this, dependsOn: [publication, this.roles[flow.from], ...schemaDeps(flow.to)] });
+                // Reading from (or living on) an offline node: kept, disabled, never dropped.
+                enabled: !from.offline && !node(flow.to).offline,
+            }, { parent: this, ...on(flow.to), dependsOn: [publication, this.roles[flow.from], ...schemaDeps(flow.to)] });
         }
 
         if (args.edgePriority !== false) {

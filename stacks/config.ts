@@ -70,6 +70,22 @@ export interface FacilityConfig {
     images: EdgeImages;
     /** The config path each image was taken from (`agogsaas:edgeImages.nats` or the facility's override), for messages. */
     imageSources: Record<EdgeContainer, string>;
+    /** Who deploys the facility's containers: this regional stack ("inline") or the facility's own edge stack ("stacks"). Default `agogsaas:edgeDeployment`. */
+    edgeDeployment: EdgeDeployment;
+    /** The facility's own edge stack (a stack reference name), read for its database endpoint when `edgeDeployment` is "stacks". Default `edge-<site>-<nnn>` (the id without "facility-"). */
+    edgeStack: string;
+}
+
+/** A peer region's PostgreSQL server, given in config instead of through its stack reference. */
+export interface PeerDatabaseConfig {
+    /** Host name of the peer's regional server, as this region reaches it. */
+    host: string;
+    /** Port. Default 5432. */
+    port: number;
+    /** Administrator login (creates this region's subscriptions there). */
+    user: string;
+    /** Its password: set it with `pulumi config set --secret --path`; always handled as a secret. */
+    password: string;
 }
 
 export interface PeerConfig {
@@ -79,8 +95,10 @@ export interface PeerConfig {
     zone: Zone;
     /** Fully qualified stack reference (`org/agogsaas/eu-central`) to read the peer's outputs from. */
     stackReference?: string;
-    /** The peer's GraphQL subgraph URL, when given directly instead of through the stack reference. */
+    /** The peer's aggregate GraphQL subgraph URL; overrides the stack reference's. Required without `stackReference`. */
     graphqlUrl?: string;
+    /** The peer's regional server, when not read from `stackReference` (tests, peers managed elsewhere). Required without `stackReference`. */
+    database?: PeerDatabaseConfig;
 }
 
 export interface ClusterSizing {
@@ -296,9 +314,18 @@ function readTenants(src: ConfigSource): TenantConfig[] {
     return tenants;
 }
 
-const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images"] as const;
+const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images", "edgeDeployment", "edgeStack"] as const;
+/** A stack reference: `stack`, `project/stack` or `org/project/stack`. */
+const STACK_REFERENCE_PATTERN = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
+const STACK_REFERENCE_ALLOWED = '"org/project/stack", "project/stack" or "stack"';
 
-function readFacilities(src: ConfigSource, zone: Zone, environment: Environment, tenants: readonly TenantConfig[]): FacilityConfig[] {
+function readStackReference(path: string, value: unknown): string {
+    const reference = readString(path, value);
+    if (!STACK_REFERENCE_PATTERN.test(reference)) throw new ValidationError(path, `${describe(reference)} is not a stack reference`, STACK_REFERENCE_ALLOWED);
+    return reference;
+}
+
+function readFacilities(src: ConfigSource, zone: Zone, environment: Environment, tenants: readonly TenantConfig[], edgeDeployment: EdgeDeployment): FacilityConfig[] {
     const values = readArray(src.key("facilities"), src.getStructured("facilities") ?? []);
     const edgeImagesValue = src.getStructured("edgeImages");
     if (values.length > 0 && edgeImagesValue === undefined) {
@@ -340,6 +367,8 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
             zone: facilityZone,
             images,
             imageSources,
+            edgeDeployment: facility.edgeDeployment === undefined ? edgeDeployment : readChoice(`${path}.edgeDeployment`, facility.edgeDeployment, EDGE_DEPLOYMENTS),
+            edgeStack: facility.edgeStack === undefined ? `edge-${id.slice("facility-".length)}` : readStackReference(`${path}.edgeStack`, facility.edgeStack),
         };
     });
     assertUnique(src.key("facilities"), facilities.map((f) => f.id));
@@ -349,18 +378,25 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
 function readPeers(src: ConfigSource): PeerConfig[] {
     const peers = readArray(src.key("peers"), src.getStructured("peers") ?? []).map((value, i): PeerConfig => {
         const path = `${src.key("peers")}[${i}]`;
-        const peer = readObject(path, value, ["stack", "zone", "stackReference", "graphqlUrl"]);
+        const peer = readObject(path, value, ["stack", "zone", "stackReference", "graphqlUrl", "database"]);
         const peerStack = readIdentifier(`${path}.stack`, peer.stack);
         if (peerStack === src.stack) throw new ValidationError(`${path}.stack`, `a stack cannot peer with itself ("${src.stack}")`, "another regional stack");
-        const stackReference = peer.stackReference === undefined ? undefined : readString(`${path}.stackReference`, peer.stackReference);
-        if (stackReference !== undefined && !/^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/.test(stackReference)) {
-            throw new ValidationError(`${path}.stackReference`, `${describe(stackReference)} is not a stack reference`, '"org/project/stack" or "stack"');
-        }
+        const stackReference = peer.stackReference === undefined ? undefined : readStackReference(`${path}.stackReference`, peer.stackReference);
         const graphqlUrl = peer.graphqlUrl === undefined ? undefined : readString(`${path}.graphqlUrl`, peer.graphqlUrl);
         if (graphqlUrl !== undefined && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(graphqlUrl)) {
-            throw new ValidationError(`${path}.graphqlUrl`, `${describe(graphqlUrl)} is not an http(s) URL`, '"https://api.eu-central.example.com/graphql"');
+            throw new ValidationError(`${path}.graphqlUrl`, `${describe(graphqlUrl)} is not an http(s) URL`, '"https://api.eu-central.example.com/graphql/federation/aggregate"');
         }
-        return { stack: peerStack, zone: assertZone(`${path}.zone`, peer.zone), stackReference, graphqlUrl };
+        // One source for the peer's server: its stack's outputs, or config (never both: which would win?).
+        if (stackReference !== undefined && peer.database !== undefined) {
+            throw new ValidationError(`${path}.database`, "given together with stackReference", "either stackReference (the peer's outputs) or database and graphqlUrl");
+        }
+        if (stackReference === undefined) {
+            for (const [field, given] of [["database", peer.database], ["graphqlUrl", graphqlUrl]] as const) {
+                if (given === undefined) throw new ValidationError(`${path}.${field}`, "missing: a peer without stackReference needs database and graphqlUrl", "a stackReference, or database and graphqlUrl");
+            }
+        }
+        const database = peer.database === undefined ? undefined : readPeerDatabase(`${path}.database`, peer.database);
+        return { stack: peerStack, zone: assertZone(`${path}.zone`, peer.zone), stackReference, graphqlUrl, database };
     });
     peers.forEach((peer, i) => {
         if (peers.findIndex((p) => p.stack === peer.stack) !== i) {
@@ -368,6 +404,20 @@ function readPeers(src: ConfigSource): PeerConfig[] {
         }
     });
     return peers;
+}
+
+function readPeerDatabase(path: string, value: unknown): PeerDatabaseConfig {
+    const db = readObject(path, value, ["host", "port", "user", "password"]);
+    const host = readString(`${path}.host`, db.host).toLowerCase();
+    if (!HOSTNAME_PATTERN.test(host)) throw new ValidationError(`${path}.host`, `${describe(host)} is not a DNS name`, 'a DNS name such as "eu-central-db.internal.example.com"');
+    const user = readString(`${path}.user`, db.user);
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) throw new ValidationError(`${path}.user`, `${describe(user)} is not a PostgreSQL role name`, "lower-case letters, digits and _");
+    return {
+        host,
+        port: db.port === undefined ? 5432 : readInteger(`${path}.port`, db.port, 1, 65535),
+        user,
+        password: readString(`${path}.password`, db.password),
+    };
 }
 
 function readPublicHostname(src: ConfigSource): string {
@@ -418,11 +468,11 @@ export function parseStackConfig(raw: RawConfig, stack: string, project = PROJEC
     const versions = readVersions(src, environment, activeColor);
     const images = readImages(src);
     const tenants = readTenants(src);
-    const facilities = readFacilities(src, zone, environment, tenants);
+    const edgeDeployment = readChoice(src.key("edgeDeployment"), src.getOrDefault("edgeDeployment"), EDGE_DEPLOYMENTS);
+    const facilities = readFacilities(src, zone, environment, tenants, edgeDeployment);
     const peers = readPeers(src);
     const publicHostname = readPublicHostname(src);
     const { cluster, database } = readSizing(src);
-    const edgeDeployment = readChoice(src.key("edgeDeployment"), src.getOrDefault("edgeDeployment"), EDGE_DEPLOYMENTS);
 
     if (tier === "edge" && facilities.length !== 1) {
         throw new ValidationError(src.key("facilities"), `an edge stack deploys exactly one facility, found ${facilities.length}`, "a list with one facility");

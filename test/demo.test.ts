@@ -9,7 +9,6 @@ import { ensureCatalogTables } from "../components/replication/schema-provider";
 import { LocalPgCluster, startLocalPg } from "../tools/local-pg/cluster";
 import { checkInStep } from "../tools/demo/in-step";
 import { Narrator, renderCheck } from "../tools/demo/narrator";
-import { takeOrders } from "../tools/demo/workload";
 
 function runDemo(): Promise<{ code: number | null; output: string }> {
     return new Promise((resolve, reject) => {
@@ -71,9 +70,13 @@ describe("demo checks can fail", function () {
         const server = cluster.get("demo_check");
         source = await server.createDatabase("source_db");
         target = await server.createDatabase("target_db");
+        // The same 20 orders on both sides, timestamps included (as replication would leave them).
         for (const conn of [source, target]) {
             await ensureCatalogTables(conn, ["orders"]);
-            await takeOrders(conn, facility, "T", 20, 10);
+            await withClient(conn, (client) => client.query(
+                "INSERT INTO public.orders (facility_id, tenant_id, order_id, customer_id, product_id, quantity, status, created_at, updated_at) " +
+                "SELECT $1, 'acme', 'T-' || lpad(g::text, 4, '0'), 'c-1001', 'p-' || (g % 5), g, 'new', " +
+                "'2026-01-01T00:00:00Z'::timestamptz + g * interval '1 minute', '2026-01-01T00:00:00Z' FROM generate_series(1, 20) AS g", [facility]));
         }
     });
     after(async () => cluster?.destroy());

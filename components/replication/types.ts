@@ -35,6 +35,12 @@ export interface MeshNode {
     capacity?: ReplicationCapacity;
     /** Create the catalog tables this node needs (CREATE TABLE IF NOT EXISTS) before publishing/subscribing; default true. */
     manageSchema?: boolean;
+    /**
+     * Unreachable for now (a factory whose link is down): subscriptions reading from it stay
+     * declared but disabled, and the objects the mesh keeps on it are frozen (`ignoreChanges: ["*"]`,
+     * `retainOnDelete`) so nothing is asked of it; default false.
+     */
+    offline?: boolean;
 }
 
 /** Subscription options of a flow. */

@@ -72,6 +72,7 @@ function validateNodes(nodes: readonly MeshNode[]): Map<string, MeshNode> {
         if (node.server !== undefined) assertSqlIdentifier(`${field}.server`, node.server);
         (node.replicationGrantRoles ?? []).forEach((role: string, j: number) => assertSqlIdentifier(`${field}.replicationGrantRoles[${j}]`, role));
         assertBoolean(`${field}.manageSchema`, node.manageSchema);
+        assertBoolean(`${field}.offline`, node.offline);
         byName.set(name, node);
     });
     return byName;
