@@ -20,7 +20,7 @@ import { Zone, assertZone } from "./sovereignty";
 import { assertPinnedImage, parseImageRef } from "./edge/image-ref";
 import { ComposedSupergraph, assertSubgraphUrl, composeSupergraph, validateSubgraphs } from "./federation/compose";
 import {
-    GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_HEALTH_PATHS, GATEWAY_PORT, SUPERGRAPH_FILE, gatewayConfigFile,
+    GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_HEALTH_PATHS, GATEWAY_PORT, SUBGRAPHS_FILE, SUPERGRAPH_FILE, gatewayConfigFile,
 } from "./federation/gateway-config";
 import { appLabels } from "./k8s/labels";
 import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
@@ -218,7 +218,12 @@ export class FederationGateway extends pulumi.ComponentResource {
         const configFile = gatewayConfigFile({ cacheTtlSeconds: settings.cacheTtlSeconds, redisUrlEnv: REDIS_URL_ENV });
         const config = new k8s.core.v1.ConfigMap(`${name}-config`, {
             metadata: { name: `${name}-config`, namespace: ns, labels: gatewayLabels },
-            data: { [SUPERGRAPH_FILE]: this.supergraphSdl, [GATEWAY_CONFIG_FILE]: configFile },
+            data: {
+                [SUPERGRAPH_FILE]: this.supergraphSdl,
+                [GATEWAY_CONFIG_FILE]: configFile,
+                // Declares each subgraph's zone and type classes so the policy pack can re-check the graph.
+                [SUBGRAPHS_FILE]: JSON.stringify({ zone: settings.zone, subgraphs: this.subgraphs }, null, 2),
+            },
         }, child);
         // Pods roll when the supergraph or config changes.
         const checksum = this.supergraphSdl.apply((sdl) => createHash("sha256").update(sdl).update(configFile).digest("hex"));

@@ -4,7 +4,7 @@
  */
 import { BlueGreenPairArgs } from "../components/blue-green-pair";
 import type { DatabaseProvisioner } from "../components/regional/types";
-import { App, COLORS, StackConfig, configKey } from "./config";
+import { App, COLORS, Color, StackConfig, configKey } from "./config";
 import { FieldMap } from "./rekey";
 import { regionalHosts } from "./endpoints";
 
@@ -29,6 +29,11 @@ export const APP_SPECS: Readonly<Record<App, AppSpec>> = {
     backend: { port: 4001, database: true, redis: true, host: "api", component: "api" },
     frontend: { port: 8080, database: false, redis: false, host: "app", component: "web" },
 };
+
+/** A colour's database on the regional server: BlueGreenPair names it `<app>_<color>` in every region. */
+export function appDatabaseName(app: App, color: Color): string {
+    return `${app.replace(/-/g, "_")}_${color}`;
+}
 
 /** TLS certificate Secret of a public host (issued by cert-manager or imported; see docs/stacks.md). */
 export function tlsSecretName(app: App): string {

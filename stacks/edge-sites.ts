@@ -2,11 +2,14 @@
  * EdgeSites from facility config, shared by the regional stack (inline fleet mode) and the
  * single-facility edge stack, so a facility deploys identically either way.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { EdgeSite, EdgeSiteArgs } from "../components/edge-site";
 import { validateEdgeSiteArgs } from "../components/edge/args";
 import { FacilityConfig, StackConfig, configKey } from "./config";
 import { regionalUrls } from "./endpoints";
 import { withConfigKeys } from "./rekey";
+import { EDGE_REPLICATION } from "./mesh";
+import { FacilityEndpoint } from "./facility-endpoints";
 
 export interface EdgeSitePlan {
     /** Component name: the facility id (stable whichever stack deploys it). */
@@ -33,13 +36,19 @@ export function edgeSiteArgs(config: StackConfig, facility: FacilityConfig, inde
         regionalHealthUrl: urls.edgeHealthUrl,
         // Offline: EdgeSite keeps the resources declared but frozen (nothing asked of the host).
         offline: facility.offline,
+        // Both colours subscribe to the edge (see stacks/mesh.ts): its slots and senders are sized for that.
+        replication: EDGE_REPLICATION,
         configPath: facilityPath(index),
     };
 }
 
-/** Builds and validates the EdgeSite args of every facility; errors name the facility's config path. */
-export function planEdgeSites(config: StackConfig): EdgeSitePlan[] {
-    return config.facilities.map((facility, index) => {
+/**
+ * Builds and validates the EdgeSite args of the facilities `include` selects (default all);
+ * errors name the facility's config path.
+ */
+export function planEdgeSites(config: StackConfig, include: (facility: FacilityConfig) => boolean = () => true): EdgeSitePlan[] {
+    return config.facilities.flatMap((facility, index) => {
+        if (!include(facility)) return [];
         const path = facilityPath(index);
         const args = edgeSiteArgs(config, facility, index);
         withConfigKeys({
@@ -49,7 +58,7 @@ export function planEdgeSites(config: StackConfig): EdgeSitePlan[] {
             [`${path}.regionalHealthUrl`]: configKey("publicHostname"),
             ...Object.fromEntries(Object.entries(facility.imageSources).map(([container, source]) => [`${path}.images.${container}`, source])),
         }, "", () => validateEdgeSiteArgs(facility.id, args));
-        return { name: facility.id, facility, args };
+        return [{ name: facility.id, facility, args }];
     });
 }
 
@@ -58,13 +67,15 @@ export function deployEdgeSites(plans: readonly EdgeSitePlan[]): EdgeSite[] {
 }
 
 /** Per-facility stack output: what operators look up first. */
-export function facilitySummary(site: EdgeSite, plan: EdgeSitePlan): Record<string, unknown> {
+export function facilitySummary(facility: FacilityConfig, endpoint: FacilityEndpoint): Record<string, unknown> {
     return {
-        name: plan.facility.name,
-        tenant: plan.facility.tenant,
-        size: plan.facility.size,
-        offline: site.offline,
-        healthUrl: site.healthUrl,
-        database: site.databaseEndpoint,
+        id: facility.id,
+        name: facility.name,
+        tenant: facility.tenant,
+        size: facility.size,
+        status: facility.offline ? "offline" : "online",
+        deployment: facility.edgeDeployment === "inline" ? "inline" : `stack ${facility.edgeStack}`,
+        healthUrl: endpoint.healthUrl,
+        databaseEndpoint: pulumi.interpolate`${endpoint.host}:${endpoint.port}/${endpoint.database}`,
     };
 }

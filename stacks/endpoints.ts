@@ -3,9 +3,9 @@
  * stack publishes them and the edge sites (inline or in their own stacks) report to them.
  */
 
-/** Public hosts: the web app at the hostname itself, the API one level below. */
-export function regionalHosts(publicHostname: string): { app: string; api: string } {
-    return { app: publicHostname, api: `api.${publicHostname}` };
+/** Public hosts: the web app at the hostname itself, the API and the federation gateway one level below. */
+export function regionalHosts(publicHostname: string): { app: string; api: string; graphql: string } {
+    return { app: publicHostname, api: `api.${publicHostname}`, graphql: `graphql.${publicHostname}` };
 }
 
 export interface RegionalUrls {

@@ -16,7 +16,7 @@ import { DocumentNode, GraphQLError, Kind, buildASTSchema, parse } from "graphql
 import { composeServices } from "@theguild/federation-composition";
 import { ValidationError } from "../errors";
 import { DataClassification, Zone, assertZone } from "../sovereignty";
-import { assertSubgraphMayCrossZones, classifyTypes, mostSensitive, rootTypeNames } from "./classification";
+import { TypeClassification, assertSubgraphMayCrossZones, classifyTypes, mostSensitive, rootTypeNames } from "./classification";
 
 /** One subgraph, as the composer needs it (URLs resolved). */
 export interface SubgraphDefinition {
@@ -45,8 +45,8 @@ export interface ComposedSupergraph {
     publicSdl: string;
     /** Most sensitive data class the gateway may serve (labels its cache). */
     classification: DataClassification;
-    /** Per subgraph: zone and whether it crosses zones (aggregate-only). */
-    subgraphs: { name: string; zone: Zone; crossZone: boolean }[];
+    /** Per subgraph: zone, whether it crosses zones (aggregate-only) and the classification of each type it serves. */
+    subgraphs: { name: string; zone: Zone; crossZone: boolean; types: TypeClassification[] }[];
 }
 
 const SUBGRAPH_NAME = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
@@ -136,10 +136,11 @@ export function composeSupergraph(input: ComposeInput): ComposedSupergraph {
     if (schema.getMutationType() || schema.getSubscriptionType()) {
         throw new ValidationError(field, "the composed supergraph has a Mutation or Subscription root: the gateway must be read-only");
     }
+    const types = docs.map((doc, i) => classifyTypes(`${field}[${i}].sdl`, doc));
     return {
         supergraphSdl: result.supergraphSdl,
         publicSdl: result.publicSdl,
-        classification: mostSensitive(docs.flatMap((doc, i) => classifyTypes(`${field}[${i}].sdl`, doc).map((t) => t.classification))),
-        subgraphs: input.subgraphs.map((s) => ({ name: s.name, zone: s.zone, crossZone: s.zone !== input.gatewayZone })),
+        classification: mostSensitive(types.flat().map((t) => t.classification)),
+        subgraphs: input.subgraphs.map((s, i) => ({ name: s.name, zone: s.zone, crossZone: s.zone !== input.gatewayZone, types: types[i] })),
     };
 }

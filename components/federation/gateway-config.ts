@@ -7,6 +7,8 @@
 export const GATEWAY_CONFIG_DIR = "/etc/hive-gateway";
 export const SUPERGRAPH_FILE = "supergraph.graphql";
 export const GATEWAY_CONFIG_FILE = "gateway.config.ts";
+/** What each subgraph serves, by zone and type classification: read by the federation policy. */
+export const SUBGRAPHS_FILE = "subgraphs.json";
 /** Hive Gateway's port and its health endpoints (liveness and readiness). */
 export const GATEWAY_PORT = 4000;
 export const GATEWAY_HEALTH_PATHS = { liveness: "/healthcheck", readiness: "/readiness" } as const;

@@ -2,7 +2,11 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as YAML from "yaml";
 import { gatewayConfigsOf } from "../../policy/policies/federation";
-import { assertViolations, evaluateProgram } from "./helpers";
+import { FederationGateway } from "../../components/federation-gateway";
+import { regionalSubgraphSdl, subgraphUrl } from "../../components/federation/regional-subgraph";
+import { synthesize } from "../../tools/synth/mock-runtime";
+import { evaluatePolicies } from "../../tools/policy/evaluate";
+import { assertViolations, evaluateProgram, violationsOf } from "./helpers";
 
 const POLICY = "federation-cross-zone-aggregates-only";
 
@@ -66,5 +70,34 @@ describe("policy: federation-cross-zone-aggregates-only", () => {
         assert.strictEqual(configs.length, 1);
         assert.strictEqual(configs[0].zone, "eu");
         assert.deepStrictEqual(configs[0].subgraphs[0].serves, [{ what: "table orders", aggregate: false }]);
+    });
+
+    it("checks the real FederationGateway's ConfigMap, and catches it when edited to serve personal data across zones", async () => {
+        const subgraph = (name: string, zone: "us" | "eu", audience: "aggregate" | "regional") => ({
+            name, zone, url: subgraphUrl(`https://${name}.agogsaas.example.com`, audience), sdl: regionalSubgraphSdl(name, audience),
+        });
+        const synth = await synthesize({
+            project: "policytest", stack: "federation-real",
+            program: () => {
+                const provider = new k8s.Provider("cluster", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+                new FederationGateway("federation", {
+                    zone: "us", hostname: "graphql.us-east.example.com", production: true, provider,
+                    subgraphs: [subgraph("us-east", "us", "regional"), subgraph("eu-central", "eu", "aggregate")],
+                });
+            },
+        });
+        const configMap = synth.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap" && typeof (r.inputs.data as any)?.["subgraphs.json"] === "string");
+        assert.ok(configMap, "the gateway ConfigMap declares its subgraphs for the policy");
+        const manifest = JSON.parse((configMap!.inputs.data as any)["subgraphs.json"]);
+        const peer = manifest.subgraphs.find((s: any) => s.name === "eu-central");
+        assert.ok(peer.types.length > 0 && peer.types.every((t: any) => t.classification === "aggregate"), JSON.stringify(peer));
+        assert.strictEqual(violationsOf(await evaluatePolicies(synth, { zone: "us" }), POLICY).length, 0);
+
+        // The same graph with the peer's manifest edited by hand (outside the component) to add a personal type.
+        peer.types.push({ type: "Customer", classification: "personal" });
+        (configMap!.inputs.data as any)["subgraphs.json"] = JSON.stringify(manifest);
+        const found = violationsOf(await evaluatePolicies(synth, { zone: "us" }), POLICY);
+        assert.strictEqual(found.length, 1);
+        assert.match(found[0].message, /subgraph eu-central \(zone eu\) serves type Customer \(personal\) to the gateway in zone us/);
     });
 });

@@ -162,3 +162,10 @@ export async function applyProgram(program: () => unknown, options: ApplyOptions
 function emptyGraph(stack: string | undefined): SynthResult {
     return { project: "agogsaas-demo", stack: stack ?? "local-demo", resources: [], outputs: {}, secretOutputs: [] };
 }
+
+/** Deletes what a run created, newest first (as `pulumi destroy` would, dependents before dependencies). */
+export async function destroyCreated(created: readonly CreatedResource[]): Promise<void> {
+    for (const resource of [...created].reverse()) {
+        if (resource.provider.delete) await resource.provider.delete(resource.id, resource.outs);
+    }
+}
