@@ -169,8 +169,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 binary: flow.options.binary,
                 disableOnError: flow.options.disableOnError,
                 origin: flow.options.origin,
-                // Reading from (or living on) an offline node: kept, disabled, never dropped.
-                enabled: !from.offline && !node(flow.to).offline,
+                // Reading from an offline node: kept, disabled, never dropped. One living on an
+                // offline node is frozen instead (its inputs stay as they were).
+                enabled: !from.offline,
             }, { parent: this, ...on(flow.to), dependsOn: [publication, this.roles[flow.from], ...schemaDeps(flow.to)] });
         }
 

@@ -4,6 +4,7 @@
  */
 import { BlueGreenPairArgs } from "../components/blue-green-pair";
 import type { DatabaseProvisioner } from "../components/regional/types";
+import { NATS_CLIENT_URL } from "../components/regional/addons";
 import { App, COLORS, Color, StackConfig, configKey } from "./config";
 import { FieldMap } from "./rekey";
 import { regionalHosts } from "./endpoints";
@@ -18,6 +19,8 @@ interface AppSpec {
     database: boolean;
     /** Own Redis cache per color. */
     redis: boolean;
+    /** Gets the regional NATS JetStream address (`NATS_URL`). */
+    nats: boolean;
     /** Which public host the Ingress routes to this app's active color. */
     host: keyof ReturnType<typeof regionalHosts>;
     /** `app.kubernetes.io/component`. */
@@ -26,8 +29,8 @@ interface AppSpec {
 
 /** Backend: the API (port 4001 as in the seed) with its database and cache; frontend: the static web app. */
 export const APP_SPECS: Readonly<Record<App, AppSpec>> = {
-    backend: { port: 4001, database: true, redis: true, host: "api", component: "api" },
-    frontend: { port: 8080, database: false, redis: false, host: "app", component: "web" },
+    backend: { port: 4001, database: true, redis: true, nats: true, host: "api", component: "api" },
+    frontend: { port: 8080, database: false, redis: false, nats: false, host: "app", component: "web" },
 };
 
 /** A colour's database on the regional server: BlueGreenPair names it `<app>_<color>` in every region. */
@@ -53,7 +56,7 @@ export function blueGreenArgs(config: StackConfig, app: App, database?: Database
         port: spec.port,
         redis: spec.redis,
         database: spec.database ? database : undefined,
-        env: { AGOGSAAS_REGION: config.stack, AGOGSAAS_ZONE: config.zone },
+        env: { AGOGSAAS_REGION: config.stack, AGOGSAAS_ZONE: config.zone, ...(spec.nats ? { NATS_URL: NATS_CLIENT_URL } : {}) },
         ingress: { host: regionalHosts(config.publicHostname)[spec.host], tlsSecretName: tlsSecretName(app) },
     };
 }

@@ -465,7 +465,10 @@ export function parseStackConfig(raw: RawConfig, stack: string, project = PROJEC
     const environment = readChoice(src.key("environment"), src.getOrDefault("environment"), ENVIRONMENTS);
     const { zone, cloud, region } = readPlacement(src, tier);
     const activeColor = readChoice(src.key("activeColor"), src.getOrDefault("activeColor"), COLORS);
-    const versions = readVersions(src, environment, activeColor);
+    // An edge stack runs no regional app: versions are optional there.
+    const versions = tier === "edge" && src.get("versions") === undefined
+        ? { backend: {}, frontend: {} }
+        : readVersions(src, environment, activeColor);
     const images = readImages(src);
     const tenants = readTenants(src);
     const edgeDeployment = readChoice(src.key("edgeDeployment"), src.getOrDefault("edgeDeployment"), EDGE_DEPLOYMENTS);

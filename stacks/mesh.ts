@@ -137,7 +137,7 @@ export function validateStackMesh(plan: MeshPlanOfStack): void {
     plan.flows.forEach((flow, i) => { map[`flows[${i}]`] = `ReplicationMesh flow ${flow.from} -> ${flow.to}`; });
     const tooLong = plan.nodes.find((n) => n.name.length > MAX_NODE_NAME_LENGTH);
     if (tooLong) {
-        throw new ValidationError(tooLong.configPath, `gives the mesh node name "${tooLong.name}", longer than ${MAX_NODE_NAME_LENGTH} characters (replication slot names must fit 63)`, "a shorter stack name");
+        throw new ValidationError(tooLong.configPath, `too long: its mesh node name "${tooLong.name}" exceeds ${MAX_NODE_NAME_LENGTH} characters (replication slot names must fit 63)`, "a shorter stack name");
     }
     withConfigKeys(map as FieldMap, "ReplicationMesh ", () => validateMesh(plan.nodes.map((n) => ({ ...n, connection: UNRESOLVED })), plan.flows));
 }

@@ -1,19 +1,28 @@
 /**
- * The regional tier: RegionalCluster, the backend and frontend as BlueGreenPairs on it, and the
- * EdgeSites of its facilities when the fleet is deployed inline. `planRegional` builds and
- * validates every component's args from the config (pure, nothing registered); `deployRegional`
- * creates the components from that plan.
+ * The regional tier: RegionalCluster, the backend and frontend as BlueGreenPairs on it, the
+ * EdgeSites of the facilities deployed inline, the ReplicationMesh between edges, colours and
+ * peers (see stacks/mesh.ts for why it is wired as it is) and the FederationGateway.
+ * `planRegional` builds and validates every component's args from the config (pure, nothing
+ * registered); `deployRegional` creates the components from that plan.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs } from "../components/regional-cluster";
+import { ReplicationMesh, MeshNode } from "../components/replication-mesh";
+import { FederationGateway, SUBGRAPH_PATHS } from "../components/federation-gateway";
 import { BlueGreenPair, BlueGreenPairArgs, resolveBlueGreenArgs } from "../components/blue-green-pair";
 import { residencyTags } from "../components/sovereignty";
-import { App, APPS, StackConfig, configKey } from "./config";
+import { App, APPS, COLORS, StackConfig, configKey } from "./config";
 import { withConfigKeys } from "./rekey";
 import { regionalUrls } from "./endpoints";
-import { APP_NAMESPACE, blueGreenArgs, blueGreenFields } from "./apps";
+import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
+import { FacilityEndpoint, edgeStackEndpoint, facilityConnection, siteEndpoint } from "./facility-endpoints";
+import { MeshPlanOfStack, PlannedNode, planStackMesh, validateStackMesh } from "./mesh";
+import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
+import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
+import { stackTopology } from "./topology";
+import { subgraphUrl } from "../components/federation-gateway";
 import type { StackOutputs } from "./program";
 
 /** Which config key each RegionalCluster args path comes from (for error messages). */
@@ -39,8 +48,10 @@ export interface RegionalPlan {
     clusterArgs: RegionalClusterArgs;
     /** BlueGreenPair args per app, without the database provisioner (the cluster, once created). */
     apps: Record<App, BlueGreenPairArgs>;
-    /** EdgeSites this stack deploys itself (edgeDeployment "inline"); none when each facility has its own stack. */
+    /** EdgeSites this stack deploys itself (facilities with edgeDeployment "inline"). */
     edgeSites: EdgeSitePlan[];
+    /** The replication mesh: nodes (without connections) and flows, validated. */
+    mesh: MeshPlanOfStack;
 }
 
 /** The RegionalCluster args for this stack. */
@@ -61,8 +72,9 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
             storageGb: config.database.storageGb,
             backupRetentionDays: config.database.backupRetentionDays,
         },
-        // Offline facilities keep their subscription (disabled, not dropped), so they count.
-        replication: { edges: config.facilities.length, peerRegions: config.peers.length, blueGreen: true },
+        // Every facility counts, offline ones too (their subscriptions stay, disabled); both colours
+        // subscribe to each edge and peer directly (stacks/mesh.ts).
+        replication: { edges: config.facilities.length, peerRegions: config.peers.length, blueGreen: true, colourSubscribers: COLORS.length },
         tags: { "agogsaas-stack": config.stack, environment: config.environment },
     };
 }
@@ -70,14 +82,32 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
 /** Builds and validates every component's args; throws naming the config key at fault. */
 export function planRegional(config: StackConfig): RegionalPlan {
     const clusterArgs = regionalClusterArgs(config);
-    withConfigKeys(CLUSTER_FIELDS, "RegionalCluster args ", () => resolveRegionalClusterArgs(clusterArgs));
+    const resolved = withConfigKeys(CLUSTER_FIELDS, "RegionalCluster args ", () => resolveRegionalClusterArgs(clusterArgs));
     const apps = {} as Record<App, BlueGreenPairArgs>;
     for (const app of APPS) {
         apps[app] = blueGreenArgs(config, app);
         withConfigKeys(blueGreenFields(app), `BlueGreenPair ${app} args `, () => resolveBlueGreenArgs(app, apps[app]));
     }
-    const edgeSites = config.edgeDeployment === "inline" ? planEdgeSites(config) : [];
-    return { clusterName: config.stack, clusterArgs, apps, edgeSites };
+    const edgeSites = planEdgeSites(config, (facility) => facility.edgeDeployment === "inline");
+    const mesh = planStackMesh(config, resolved.replicationCapacity);
+    validateStackMesh(mesh);
+    validateGateway(config);
+    return { clusterName: config.stack, clusterArgs, apps, edgeSites, mesh };
+}
+
+/** The mesh node of a planned node, with its connection from the components that now exist. */
+function meshNode(node: PlannedNode, colours: Record<string, MeshNode["connection"]>, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
+    const { source, configPath: _configPath, ...rest } = node;
+    switch (source.kind) {
+        case "colour":
+            return { ...rest, connection: colours[source.color] };
+        case "facility": {
+            const endpoint = facilities.get(source.facility.id)!;
+            return { ...rest, connection: facilityConnection(endpoint), replicationPassword: endpoint.replicationPassword };
+        }
+        case "peer":
+            return { ...rest, connection: peerConnection(peers.get(source.peer.stack)!, source.color) };
+    }
 }
 
 export function deployRegional(config: StackConfig): StackOutputs {
@@ -102,10 +132,39 @@ export function deployRegional(config: StackConfig): StackOutputs {
         const args = app === "backend" ? { ...plan.apps[app], database: cluster } : plan.apps[app];
         pairs[app] = new BlueGreenPair(app, args, { providers: [cluster.k8sProvider], dependsOn: [namespace] });
     }
-
-    const sites = deployEdgeSites(plan.edgeSites);
-    const urls = regionalUrls(config.publicHostname);
     const backendDatabases = pairs.backend.colors;
+
+    // Facilities: the EdgeSites deployed here, or the outputs of each facility's own edge stack.
+    const sites = deployEdgeSites(plan.edgeSites);
+    const facilityEndpoints = new Map<string, FacilityEndpoint>(config.facilities.map((facility) => {
+        const site = sites.find((s) => s.facilityId === facility.id);
+        return [facility.id, site ? siteEndpoint(site) : edgeStackEndpoint(facility)];
+    }));
+    const peerEndpoints = new Map(config.peers.map((peer, i) => [peer.stack, peerEndpoint(peer, i)]));
+
+    const colourConnections = Object.fromEntries(COLORS.map((color) => {
+        const db = backendDatabases[color]!.database!;
+        return [color, { host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const }];
+    }));
+    const mesh = new ReplicationMesh("mesh", {
+        nodes: plan.mesh.nodes.map((node) => meshNode(node, colourConnections, facilityEndpoints, peerEndpoints)),
+        flows: plan.mesh.flows,
+    });
+
+    // The gateway reaches this region's backend inside the cluster (personal types never leave it).
+    const backendUrl = pulumi.interpolate`http://${pairs.backend.activeServiceName}.${APP_NAMESPACE}.svc.cluster.local:${APP_SPECS.backend.port}${SUBGRAPH_PATHS.regional}`;
+    const gateway = new FederationGateway(GATEWAY_NAME, {
+        ...gatewayArgs(config, { own: backendUrl, peers: config.peers.map((peer) => peerEndpoints.get(peer.stack)!.graphqlUrl) }),
+        provider: cluster.k8sProvider,
+    });
+
+    const urls = regionalUrls(config.publicHostname);
+    const peering: pulumi.Output<PeeringInfo> = pulumi.output({
+        stack: config.stack,
+        zone: config.zone,
+        graphqlUrl: subgraphUrl(urls.apiUrl, "aggregate"),
+        database: { host: cluster.database.host, port: cluster.database.port, user: cluster.database.adminUser },
+    });
 
     return {
         tier: config.tier,
@@ -124,6 +183,12 @@ export function deployRegional(config: StackConfig): StackOutputs {
         versions: config.versions,
         publicUrl: urls.publicUrl,
         apiUrl: urls.apiUrl,
-        facilities: Object.fromEntries(sites.map((site, i) => [site.facilityId, facilitySummary(site, plan.edgeSites[i])])),
+        federationUrl: gateway.url,
+        facilities: Object.fromEntries(config.facilities.map((facility) => [facility.id, facilitySummary(facility, facilityEndpoints.get(facility.id)!)])),
+        topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
+        replicationCapacity: cluster.replicationCapacity,
+        [PEERING_OUTPUT]: peering,
+        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(cluster.database.adminPassword),
+        meshSubscriptions: Object.keys(mesh.subscriptions).sort(),
     };
 }

@@ -156,7 +156,7 @@ describe("stack config validation (nothing registered on bad config)", () => {
 
         it("refuses a misspelt field inside a facility", async () => {
             await assertRefused("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:facilities", (f) => { f[0].dockerhost = f[0].dockerHost; }),
-                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "zone" or "images"');
+                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images", "edgeDeployment" or "edgeStack"');
         });
 
         it("refuses an AWS provider region that differs from agogsaas:region", async () => {

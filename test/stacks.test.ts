@@ -108,9 +108,9 @@ describe("stacks (real Pulumi.<stack>.yaml under the mock runtime)", () => {
             assert.strictEqual(activeServiceColor(result, "frontend"), "blue");
         });
 
-        it("deploys an EdgeSite per facility (LA and Dallas)", () => {
+        it("deploys an EdgeSite per inline facility (LA and Dallas), Houston's runs as its own stack", () => {
             assert.deepStrictEqual(ofType(result, "agogsaas:edge:EdgeSite").map((r) => r.name).sort(), ["facility-dal-001", "facility-la-001"]);
-            assert.deepStrictEqual(Object.keys(result.outputs.facilities as object).sort(), ["facility-dal-001", "facility-la-001"]);
+            assert.deepStrictEqual(Object.keys(result.outputs.facilities as object).sort(), ["facility-dal-001", "facility-hou-001", "facility-la-001"]);
         });
 
         it("keeps every AWS resource in a US region", () => {
@@ -158,9 +158,9 @@ describe("stacks (real Pulumi.<stack>.yaml under the mock runtime)", () => {
         });
 
         it("keeps the offline Warsaw facility declared but frozen, Frankfurt live", () => {
-            const facilities = result.outputs.facilities as Record<string, { offline: boolean }>;
-            assert.strictEqual(facilities["facility-fra-001"].offline, false);
-            assert.strictEqual(facilities["facility-waw-001"].offline, true);
+            const facilities = result.outputs.facilities as Record<string, { status: string }>;
+            assert.strictEqual(facilities["facility-fra-001"].status, "online");
+            assert.strictEqual(facilities["facility-waw-001"].status, "offline");
         });
 
         it("exports cluster name, secret kubeconfig, database endpoints, active color and public URL", () => {
@@ -203,7 +203,8 @@ describe("stacks (real Pulumi.<stack>.yaml under the mock runtime)", () => {
             assert.strictEqual(result.outputs.facilityId, "facility-la-001");
             const env = ofType(result, "docker:index/container:Container").flatMap((c) => (c.inputs.envs as string[] | undefined) ?? []);
             assert.ok(env.some((e) => e.includes("https://api.us-east.agogsaas.example.com")), "edge reports to the regional API");
-            assert.ok(result.secretOutputs.some((p) => p.startsWith("replicationCredentials")), "replication password is a secret output");
+            assert.ok(result.secretOutputs.includes("replicationPassword"), "replication password is a secret output");
+            assert.ok(result.secretOutputs.includes("adminPassword"), "admin password is a secret output");
         });
 
         it("refuses an edge stack with more than one facility", async () => {
@@ -211,7 +212,7 @@ describe("stacks (real Pulumi.<stack>.yaml under the mock runtime)", () => {
             config["agogsaas:tier"] = "edge";
             await assert.rejects(synthesize({ project, stack: "edge-bad", config, program: runStack }), (err: unknown) =>
                 err instanceof SynthError && err.partial.resources.length === 0 &&
-                err.message === "agogsaas:facilities: an edge stack deploys exactly one facility, found 2. Allowed: a list with one facility");
+                err.message === "agogsaas:facilities: an edge stack deploys exactly one facility, found 3. Allowed: a list with one facility");
         });
     });
 

@@ -57,6 +57,17 @@ describe("synth CLI (child process)", () => {
         assert.ok(!run.stdout.includes("mock-token") && !run.stdout.includes("mock-password"), "no secret printed");
     });
 
+    it("writes the topology picture beside the JSON (eu-central.mmd): zones, facilities, the offline one's flows dotted", () => {
+        // Written by the first test's run.
+        const mmd = fs.readFileSync(path.join(dir, "eu-central.mmd"), "utf8");
+        assert.match(mmd, /^---\ntitle: eu-central\n---\nflowchart TB\n/);
+        for (const zone of ["zone_eu", "zone_us", "zone_apac"]) assert.ok(mmd.includes(`subgraph ${zone}[`), zone);
+        assert.ok(mmd.includes("n_facility_fra_001[(") && mmd.includes("n_facility_waw_001[("));
+        assert.match(mmd, /n_facility_waw_001 -\.->\|"orders, [^"]*\(disabled\)"\| n_eu_central_blue/);
+        assert.match(mmd, /n_eu_central_blue ==>\|"inventory_snapshots, facility_status<br\/>where region = 'eu-central'"\| n_us_east_blue/);
+        assert.ok(!mmd.includes("SOVEREIGNTY VIOLATION"));
+    });
+
     it("exits 1 with the config key and what is allowed when the stack file is wrong, writing nothing", () => {
         const project = path.join(dir, "bad-project");
         fs.mkdirSync(project);

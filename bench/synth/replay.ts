@@ -19,7 +19,7 @@ const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 function mapAtPath(target: unknown, path: string, map: (value: unknown) => unknown): unknown {
     const keys = path.match(/[^.[\]]+/g) ?? [];
     if (keys.length === 0) return map(target);
-    const [head, ...rest] = keys;
+    const [head, ...rest] = keys as [string, ...string[]];
     const restPath = rest.join(".");
     if (Array.isArray(target)) {
         const index = Number(head);
@@ -62,8 +62,34 @@ export function registrationOrder(resources: readonly SynthResource[]): SynthRes
     return ordered;
 }
 
+/** Concrete classes (the SDK's are abstract); one level under the SDK's, like a provider SDK's resource classes. */
+class ReplayedComponent extends pulumi.ComponentResource {
+    constructor(type: string, name: string, inputs: pulumi.Inputs, opts: pulumi.ComponentResourceOptions) {
+        super(type, name, inputs, opts);
+        this.registerOutputs({});
+    }
+}
+class ReplayedCustomResource extends pulumi.CustomResource {}
+class ReplayedProvider extends pulumi.ProviderResource {}
+
+/** What the library measurement writes for the replay. */
+export interface RecordedGraph extends Pick<SynthResult, "resources" | "outputs"> {
+    /** Per custom resource type: every property its class declares (inputs and outputs). */
+    declaredProperties?: Record<string, string[]>;
+}
+
+/**
+ * The recorded inputs plus every other property the type's SDK class declares, as `undefined`:
+ * provider SDK classes declare all their outputs that way, and the SDK makes an Output of each.
+ */
+export function withDeclaredProperties(inputs: Record<string, unknown>, declared: readonly string[] | undefined): Record<string, unknown> {
+    const props: Record<string, unknown> = {};
+    for (const key of declared ?? []) props[key] = undefined;
+    return Object.assign(props, inputs);
+}
+
 /** A program (for `synthesize`) that registers `recorded.resources` with the bare SDK and returns its outputs. */
-export function replayProgram(recorded: Pick<SynthResult, "resources" | "outputs">): () => Record<string, unknown> {
+export function replayProgram(recorded: RecordedGraph): () => Record<string, unknown> {
     const ordered = registrationOrder(recorded.resources);
     return () => {
         const created = new Map<string, pulumi.Resource>();
@@ -79,16 +105,14 @@ export function replayProgram(recorded: Pick<SynthResult, "resources" | "outputs
                 retainOnDelete: r.retainOnDelete || undefined,
                 protect: r.protect || undefined,
             };
-            const inputs = replayInputs(r);
+            const inputs = r.custom ? withDeclaredProperties(replayInputs(r), recorded.declaredProperties?.[r.type]) : replayInputs(r);
             let resource: pulumi.Resource;
             if (!r.custom) {
-                const component = new pulumi.ComponentResource(r.type, r.name, inputs, opts);
-                component.registerOutputs({});
-                resource = component;
+                resource = new ReplayedComponent(r.type, r.name, inputs, opts);
             } else if (r.type.startsWith(PROVIDER_TYPE_PREFIX)) {
-                resource = new pulumi.ProviderResource(r.type.slice(PROVIDER_TYPE_PREFIX.length), r.name, inputs, opts);
+                resource = new ReplayedProvider(r.type.slice(PROVIDER_TYPE_PREFIX.length), r.name, inputs, opts);
             } else {
-                resource = new pulumi.CustomResource(r.type, r.name, inputs, opts);
+                resource = new ReplayedCustomResource(r.type, r.name, inputs, opts);
             }
             created.set(r.urn, resource);
         }

@@ -9,6 +9,26 @@
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import { WorkerRequest, WorkerResult } from "./protocol";
+import type { RecordedGraph } from "./replay";
+
+/**
+ * Records, per type token, the property names a custom resource declares (its inputs and the
+ * outputs its provider SDK class declares as undefined): the SDK turns each into an Output, so
+ * the bare-SDK replay declares the same ones. Wraps the SDK's `transferProperties`, which
+ * receives them all (label `resource:<name>[<type>]`).
+ */
+function recordDeclaredProperties(): Map<string, string[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: (onto: unknown, label: string, props: Record<string, unknown>) => unknown };
+    const declared = new Map<string, string[]>();
+    const original = rpc.transferProperties;
+    rpc.transferProperties = (onto, label, props) => {
+        const type = /\[(.*)\]$/.exec(label)?.[1];
+        if (type !== undefined && !declared.has(type)) declared.set(type, Object.keys(props));
+        return original(onto, label, props);
+    };
+    return declared;
+}
 
 function applyProcessSettings(request: WorkerRequest): void {
     if (request.stackTraceLimit !== undefined) Error.stackTraceLimit = request.stackTraceLimit;
@@ -28,6 +48,7 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     const { tuneSdkRegistration } = require("../../stacks/sdk-tuning") as typeof import("../../stacks/sdk-tuning");
     tuneSdkRegistration(request.stackCapture);
 
+    const declared = request.kind === "library" ? recordDeclaredProperties() : undefined;
     const config = JSON.parse(fs.readFileSync(request.configFile, "utf8")) as Record<string, string>;
     const program = request.kind === "library"
         ? runStack
@@ -42,7 +63,8 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     const maxRssKb = process.resourceUsage().maxRSS;
 
     if (request.kind === "library" && request.recordFile) {
-        fs.writeFileSync(request.recordFile, JSON.stringify({ resources: result.resources, outputs: result.outputs }));
+        const recorded: RecordedGraph = { resources: result.resources, outputs: result.outputs, declaredProperties: Object.fromEntries(declared!) };
+        fs.writeFileSync(request.recordFile, JSON.stringify(recorded));
     }
     const types = new Map<string, number>();
     for (const r of result.resources) types.set(r.type, (types.get(r.type) ?? 0) + 1);

@@ -20,6 +20,11 @@ export const CHARTS = {
 /** Namespaces the add-ons live in. */
 export const ADDON_NAMESPACES = { nats: "nats", redis: "redis", ingressNginx: "ingress-nginx", monitoring: "monitoring" } as const;
 
+/** NATS's release name is pinned (not generated) so apps can be given its address as plain config. */
+export const NATS_RELEASE_NAME = "nats";
+/** In-cluster client URL of the NATS add-on (the chart names its Service after the release). */
+export const NATS_CLIENT_URL = `nats://${NATS_RELEASE_NAME}.${ADDON_NAMESPACES.nats}.svc.cluster.local:4222`;
+
 /** One group of a PrometheusRule (`monitoring.coreos.com/v1`), as the mesh helper produces them. */
 export interface PrometheusRuleGroup {
     name: string;
@@ -101,6 +106,7 @@ export function installAddons(
     if (settings.addons.nats) {
         const ns = namespace("nats", true);
         releases.nats = new k8s.helm.v3.Release(`${name}-nats`, {
+            name: NATS_RELEASE_NAME,
             chart: CHARTS.nats.chart,
             version: CHARTS.nats.version,
             repositoryOpts: { repo: CHARTS.nats.repo },

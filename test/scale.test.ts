@@ -1,0 +1,178 @@
+/**
+ * The pure parts of the synth benchmark (bench/synth): the generated fleet config is valid for the
+ * real stack program and has the requested shape, the bare-SDK replay rebuilds what was recorded,
+ * the report derives its figures correctly, and the SDK stack-capture setting does what it says.
+ * No timings are asserted here; speed is measured by `npm run bench:synth`.
+ */
+import * as assert from "assert";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { loadStackConfigFiles } from "../tools/synth/stack-config";
+import { parseStackConfig } from "../stacks/config";
+import { FACILITY_ID_PATTERN } from "../components/edge/args";
+import { SITES, defaultTenantCount, facilityId, fleetConfig, generateFacilities, generateTenants } from "../bench/synth/fleet-config";
+import { registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
+import { Measurement, growth, perFacility, tableRows } from "../bench/synth/report";
+import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
+import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
+import type { WorkerResult } from "../bench/synth/protocol";
+
+const ROOT = path.join(__dirname, "..");
+
+describe("bench/synth fleet config generator", () => {
+    const base = loadStackConfigFiles("us-east", ROOT).config;
+
+    it("numbers facilities per site and keeps every id valid and unique up to 25,000", () => {
+        assert.strictEqual(facilityId(0), "facility-la-001");
+        assert.strictEqual(facilityId(1), "facility-dal-001");
+        assert.strictEqual(facilityId(SITES.length), "facility-la-002");
+        assert.strictEqual(facilityId(SITES.length * 998), "facility-la-999");
+        assert.strictEqual(facilityId(SITES.length * 999), "facility-la2-001");
+        const ids = Array.from({ length: 25_000 }, (_, i) => facilityId(i));
+        assert.strictEqual(new Set(ids).size, ids.length);
+        const invalid = ids.filter((id) => !FACILITY_ID_PATTERN.test(id));
+        assert.deepStrictEqual(invalid, []);
+        assert.throws(() => facilityId(-1), RangeError);
+    });
+
+    it("spreads facilities round robin over the tenants, cycles size tiers and marks every 50th offline", () => {
+        const tenants = generateTenants(3);
+        const facilities = generateFacilities(100, tenants);
+        assert.deepStrictEqual(facilities.slice(0, 4).map((f) => f.tenant), ["tenant-t0001", "tenant-t0002", "tenant-t0003", "tenant-t0001"]);
+        assert.deepStrictEqual(facilities.slice(0, 3).map((f) => f.size), ["small", "medium", "large"]);
+        assert.deepStrictEqual(facilities.filter((f) => f.offline).map((f) => f.id), [facilityId(49), facilityId(99)]);
+        assert.strictEqual(facilities[0].dockerHost, "ssh://agog@edge-la-001.vpn.agogsaas.example.com");
+        assert.throws(() => generateFacilities(1, []), /at least one tenant/);
+    });
+
+    it("produces config the real stack program accepts, in both modes", () => {
+        for (const [mode, deployment] of [["inline", "inline"], ["regional", "stacks"]] as const) {
+            const parsed = parseStackConfig(fleetConfig(base, { facilities: 120, mode }), "us-east");
+            assert.strictEqual(parsed.facilities.length, 120);
+            assert.strictEqual(parsed.tenants.length, defaultTenantCount(120));
+            assert.strictEqual(defaultTenantCount(120), 5);
+            assert.deepStrictEqual([...new Set(parsed.facilities.map((f) => f.edgeDeployment))], [deployment]);
+            // Everything else comes from the real stack file.
+            assert.strictEqual(parsed.region, "us-east-1");
+            assert.strictEqual(parsed.peers.length, parseStackConfig(base, "us-east").peers.length);
+        }
+    });
+
+    it("refuses nonsense sizes", () => {
+        assert.throws(() => fleetConfig(base, { facilities: -1 }), /non-negative integer/);
+        assert.throws(() => fleetConfig(base, { facilities: 2, tenants: 0 }), /positive integer/);
+        assert.throws(() => fleetConfig(base, { facilities: 2, mode: "edge" as never }), /mode must be one of/);
+    });
+});
+
+function recorded(partial: Partial<SynthResource> & Pick<SynthResource, "urn" | "type" | "name" | "custom">): SynthResource {
+    return {
+        inputs: {}, secretPaths: [], dependencies: [], aliases: [], ignoreChanges: [], retainOnDelete: false, protect: false,
+        ...partial,
+    };
+}
+
+describe("bench/synth bare-SDK replay", () => {
+    it("orders parents and providers before their children", () => {
+        const child = recorded({ urn: "c", type: "t:m:C", name: "c", custom: true, parent: "p", provider: "prov" });
+        const parent = recorded({ urn: "p", type: "t:m:P", name: "p", custom: false });
+        const provider = recorded({ urn: "prov", type: "pulumi:providers:docker", name: "prov", custom: true, parent: "p" });
+        assert.deepStrictEqual(registrationOrder([child, provider, parent]).map((r) => r.urn), ["p", "prov", "c"]);
+    });
+
+    it("wraps secret paths again and declares the type's other properties as undefined", async () => {
+        const inputs = replayInputs({ inputs: { a: { b: ["x", "s3cret"] }, c: 1 }, secretPaths: ["a.b[1]"] });
+        const b = (inputs.a as { b: unknown[] }).b;
+        assert.strictEqual(b[0], "x");
+        assert.ok(pulumi.Output.isInstance(b[1]));
+        assert.strictEqual(await (b[1] as pulumi.Output<string>).isSecret, true);
+        assert.deepStrictEqual(withDeclaredProperties({ a: 1 }, ["a", "out1", "out2"]), { a: 1, out1: undefined, out2: undefined });
+    });
+
+    it("re-registers the same graph: types, names, parents, providers and inputs", async () => {
+        const original = await synthesize({
+            project: "p", stack: "s",
+            program: () => {
+                class Box extends pulumi.ComponentResource {
+                    constructor(name: string) {
+                        super("test:index:Box", name, {}, {});
+                        const provider = new pulumi.ProviderResource("docker", `${name}-docker`, { host: "ssh://a@b" }, { parent: this });
+                        new pulumi.CustomResource("docker:index/network:Network", `${name}-net`, { name: "n", labels: [{ label: "k", value: "v" }] }, { parent: this, provider });
+                        this.registerOutputs({});
+                    }
+                }
+                new Box("one");
+                return { answer: 42 };
+            },
+        });
+        const replayed = await synthesize({ project: "p", stack: "s", program: replayProgram(original) });
+        const shape = (rs: SynthResource[]) => rs.map((r) => ({ urn: r.urn, parent: r.parent, provider: r.provider, custom: r.custom, inputs: r.inputs })).sort((a, b) => a.urn.localeCompare(b.urn));
+        assert.strictEqual(replayed.resources.length, 3);
+        assert.deepStrictEqual(shape(replayed.resources), shape(original.resources));
+        assert.deepStrictEqual(replayed.outputs, { answer: 42 });
+    });
+});
+
+describe("bench/synth report", () => {
+    const result = (resources: number, evalMs: number, maxRssKb = 1024): WorkerResult => ({
+        kind: "library", resources, custom: resources, types: {}, loadMs: 0, evalMs, cpuMs: evalMs, maxRssKb,
+    });
+    const m = (facilities: number, evalMs: number, resources: number, baselineMs?: number): Measurement => ({
+        mode: "inline", facilities, library: result(resources, evalMs), baseline: baselineMs === undefined ? undefined : result(resources, baselineMs),
+    });
+    const runs = [m(0, 1000, 100), m(100, 3000, 2100, 2000), m(1000, 21000, 20100, 15000)];
+
+    it("computes marginal per-facility cost against the 0-facility run and the 100 -> 1000 growth", () => {
+        assert.strictEqual(perFacility((x) => x.library.resources, runs[2], runs[0]), 20);
+        assert.strictEqual(perFacility((x) => x.library.evalMs, runs[1], runs[0]), 20);
+        assert.strictEqual(perFacility((x) => x.library.evalMs, runs[0], runs[0]), undefined);
+        assert.strictEqual(growth(runs, "inline", 100, 1000, (x) => x.library.evalMs), 7);
+        assert.strictEqual(growth(runs, "regional", 100, 1000, (x) => x.library.evalMs), undefined);
+    });
+
+    it("prints the library / bare-SDK ratio per row", () => {
+        const rows = tableRows(runs);
+        assert.deepStrictEqual(rows.map((r) => r[r.length - 1]), ["", "1.50x", "1.40x"]);
+        assert.deepStrictEqual(rows.map((r) => r[7]), ["", "20.0", "20.0"]);
+    });
+});
+
+describe("stack capture setting (stacks/sdk-tuning.ts)", () => {
+    const resource = pulumi.Resource as unknown as { callsites: () => { file?: string; line?: number }[] };
+    afterEach(() => tuneSdkRegistration("sdk"));
+
+    it("resolves the mode from the argument, then AGOGSAAS_STACK_CAPTURE, then the default", () => {
+        assert.strictEqual(DEFAULT_STACK_CAPTURE, "short");
+        assert.strictEqual(resolveStackCapture(undefined, {}), "short");
+        assert.strictEqual(resolveStackCapture(undefined, { AGOGSAAS_STACK_CAPTURE: "off" }), "off");
+        assert.strictEqual(resolveStackCapture("sdk", { AGOGSAAS_STACK_CAPTURE: "off" }), "sdk");
+        assert.throws(() => resolveStackCapture(undefined, { AGOGSAAS_STACK_CAPTURE: "fast" }), /AGOGSAAS_STACK_CAPTURE: unknown value "fast". Allowed: sdk, short, off/);
+    });
+
+    it("applies to the pinned SDK and bounds the resource stack while keeping the caller's position", () => {
+        assert.strictEqual(tuneSdkRegistration("short").applied, true);
+        const frames = (function callerOfCallsites() { return resource.callsites(); })();
+        assert.ok(frames.length <= SHORT_STACK_FRAMES, `${frames.length} frames`);
+        // Frame 0 is callsites itself, frame 1 its caller: this test file.
+        assert.match(frames[1].file ?? "", /scale\.test\.ts$/);
+        tuneSdkRegistration("off");
+        assert.deepStrictEqual(resource.callsites(), []);
+    });
+
+    it("leaves Error.stackTraceLimit and thrown errors' stacks alone", () => {
+        const before = Error.stackTraceLimit;
+        tuneSdkRegistration("short");
+        resource.callsites();
+        assert.strictEqual(Error.stackTraceLimit, before);
+        const deep = (n: number): Error => (n === 0 ? new Error("deep") : deep(n - 1));
+        const lines = (deep(30).stack ?? "").split("\n").length - 1;
+        // test/setup.ts sets 10; the 31 nested calls fill all of them.
+        assert.strictEqual(lines, before);
+    });
+
+    it("restores the SDK's own behaviour with 'sdk'", () => {
+        tuneSdkRegistration("off");
+        tuneSdkRegistration("sdk");
+        assert.ok(resource.callsites().length > 0);
+    });
+});
