@@ -24,7 +24,8 @@
  *
  * Prints a table and writes bench/results/replication.md. Options: --edges N (default 20) --rate N (commits per
  * second per edge, comma-separated for several phases; default 10,50) --seconds N (per phase;
- * default 20) --backlog N (default 100000) --reps N (catch-up runs per cell; default 3).
+ * default 20) --backlog N (default 100000) --reps N (catch-up runs per cell; default 3) --out FILE
+ * (default bench/results/replication.md).
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -33,6 +34,7 @@ import { Client } from "pg";
 import { PgConnection, withClient } from "../components/postgres/connection";
 import { edgeReplicationCapacity, regionalReplicationCapacity } from "../components/replication-capacity";
 import type { FlowOptions, MeshNode, ReplicationMeshArgs } from "../components/replication-mesh";
+import { flowObjectName } from "../components/replication/naming";
 import { createTableSql } from "../components/replication/schema";
 import { DEFAULT_FLOW_OPTIONS } from "../components/replication/types";
 import { LocalPgCluster, startLocalPg } from "../tools/local-pg/cluster";
@@ -267,7 +269,7 @@ async function catchUpOnce(edge: PgConnection, regional: PgConnection, shape: Sh
     };
     const applied = await applyMesh(args, undefined, `catchup${run}`);
     try {
-        const sub = "mesh_edge_01_to_regional";
+        const sub = flowObjectName("edge_01", "regional");
         await waitSubscriptionsReady(regional, 1);
         await q(regional, `ALTER SUBSCRIPTION ${sub} DISABLE`);
         await waitUntil(() => q<{ active: boolean }>(edge, "SELECT active FROM pg_replication_slots WHERE slot_name = $1", [sub]),
@@ -383,7 +385,8 @@ async function main(): Promise<void> {
     const lag = await measureLag();
     const catchUp = await measureCatchUp();
     const markdown = report(lag, catchUp, startedAt, (Date.now() - startedAt.getTime()) / 1000, { before, after: os.loadavg() });
-    const out = path.join(__dirname, "results", "replication.md");
+    const outIndex = process.argv.indexOf("--out");
+    const out = outIndex > 0 ? path.resolve(process.argv[outIndex + 1]) : path.join(__dirname, "results", "replication.md");
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, markdown);
     log(`\n${markdown}`);

@@ -38,6 +38,12 @@
  * With `colourSubscribers` c = 2 (both colours subscribe to every edge and peer directly, as the
  * stacks wire it): out = (E + S) + cP + 2b and in = c(E + S) + cP + 2b.
  *
+ * With a `peeringDatabase` (p = 1; the stacks' wiring when a region has peers), the aggregates go
+ * to the peers from a database of their own on this server, fed from the anchor colour: one more
+ * link each way. The peers' colours subscribe to it from their own stacks, so the cP slots are
+ * still on this server (created with the peering login) and the cP apply workers are still here
+ * for the peers' publications: out = (E + S) + cP + 2b + p and in = c(E + S) + cP + 2b + p.
+ *
  * An EDGE server publishes operational data to its region (1 slot; `regionalSubscribers` when both
  * colours subscribe directly) and subscribes to master data (1 apply worker).
  *
@@ -94,6 +100,8 @@ export interface RegionalReplicationTopology extends ReplicationHeadroom {
      * colour pair replicates with origin = none, which cannot relay rows it received). Default 1.
      */
     readonly colourSubscribers?: number;
+    /** A separate database on this server holds what peers subscribe to, fed from the anchor colour (one more link each way). Default false. */
+    readonly peeringDatabase?: boolean;
 }
 
 /** The mesh as seen from one edge server. */
@@ -182,11 +190,15 @@ export function regionalReplicationCapacity(topology: RegionalReplicationTopolog
     }
     const colourLinks = topology.blueGreen === false ? 0 : 2;
     const subscribers = assertCount(`${field}.colourSubscribers`, topology.colourSubscribers ?? 1, { min: 1 });
+    if (topology.peeringDatabase !== undefined && typeof topology.peeringDatabase !== "boolean") {
+        throw new ValidationError(`${field}.peeringDatabase`, `must be true or false, got ${JSON.stringify(topology.peeringDatabase)}`);
+    }
+    const peeringFeed = topology.peeringDatabase === true ? 1 : 0;
     const facilityLinks = edges + spare;
     return capacityFor(field, {
         // Master data goes to each edge once; aggregates to every subscribing colour of each peer.
-        outgoing: facilityLinks + peers * subscribers + colourLinks,
-        incoming: facilityLinks * subscribers + peers * subscribers + colourLinks,
+        outgoing: facilityLinks + peers * subscribers + colourLinks + peeringFeed,
+        incoming: facilityLinks * subscribers + peers * subscribers + colourLinks + peeringFeed,
         physicalStandbys: standbys,
     }, topology);
 }

@@ -17,6 +17,12 @@
  * subscription on `to` (slot created separately, two-way pairs with origin = none); per regional
  * node receiving facility rows: the edge-priority guard. Connections and passwords are secret
  * inputs and outputs of every child.
+ *
+ * Across stacks (peer regions) each side manages only its own servers: the publisher offers a
+ * publication (`publications`) with a login role of its own, and revokes CONNECT from PUBLIC on
+ * every database the mesh manages on that server (PostgreSQL has no privileges on publications);
+ * the subscriber's mesh declares that publisher as an `external` node, whose `connection` logs
+ * in as the offered role, and subscribes to the named publication: no admin login crosses.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -28,11 +34,12 @@ import { CatalogTables } from "./replication/schema-provider";
 import { ReplicationRole } from "./replication/role-provider";
 import { Publication } from "./replication/publication-provider";
 import { Subscription } from "./replication/subscription-provider";
+import { ConnectRestriction } from "./replication/connect-restriction";
 import { EdgePriorityGuard } from "./replication/edge-priority";
-import { MeshFlow, MeshNode, PlannedFlow } from "./replication/types";
+import { MeshFlow, MeshNode, MeshPublication, PlannedFlow } from "./replication/types";
 import { MeshTopology } from "./replication/status";
 
-export type { MeshFlow, MeshNode, FlowOptions, NodeRole, PublishAction } from "./replication/types";
+export type { MeshFlow, MeshNode, MeshPublication, FlowOptions, NodeRole, PublishAction } from "./replication/types";
 export type { RowFilter } from "./replication/row-filter";
 
 export interface ReplicationMeshArgs {
@@ -42,6 +49,18 @@ export interface ReplicationMeshArgs {
     flows?: MeshFlow[];
     /** Install the edge-priority guard on regional nodes that receive facility rows; default true. */
     edgePriority?: boolean;
+    /** Publications offered to subscribers that other stacks manage, each with its own login role (see MeshPublication). Default none. */
+    publications?: MeshPublication[];
+}
+
+/** An offered publication and the login its subscribers use. */
+export interface OfferedPublication {
+    publication: Publication;
+    role: ReplicationRole;
+    /** The login role's name (plain). */
+    user: string;
+    /** Its password (secret). */
+    password: pulumi.Output<string>;
 }
 
 /** Facilities whose operational rows each regional node receives from edges (directly or via another regional node). */
@@ -89,6 +108,10 @@ export class ReplicationMesh extends pulumi.ComponentResource {
     public readonly roles: Record<string, ReplicationRole> = {};
     /** Edge-priority guards by regional node name. */
     public readonly guards: Record<string, EdgePriorityGuard> = {};
+    /** Publications offered to other stacks' subscribers, by publication name. */
+    public readonly offered: Record<string, OfferedPublication> = {};
+    /** CONNECT restrictions by node name (every managed node on a server that offers a publication). */
+    public readonly connectRestrictions: Record<string, ConnectRestriction> = {};
     /** The validated plan (flows with effective options), for tools and tests. */
     public readonly plan: MeshPlan;
     /** Non-secret topology for `npm run mesh:status` and monitoring (no passwords). */
@@ -96,14 +119,23 @@ export class ReplicationMesh extends pulumi.ComponentResource {
 
     constructor(name: string, args: ReplicationMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: nothing (not even this component) is registered when the mesh is wrong.
-        const plan = validateMesh(args?.nodes, args?.flows ?? []);
+        const plan = validateMesh(args?.nodes, args?.flows ?? [], args?.publications ?? []);
         super("agogsaas:replication:ReplicationMesh", name, {}, opts);
         this.plan = plan;
 
         const node = (nodeName: string) => plan.nodes.get(nodeName)!;
         // Objects living on an offline node are frozen: the engine has nothing to ask of it.
         const on = (nodeName: string): pulumi.CustomResourceOptions => (node(nodeName).offline ? { ignoreChanges: ["*"], retainOnDelete: true } : {});
-        const admin = (nodeName: string) => pulumi.secret(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
+        // One secret Output per node, shared by every child that connects to it (not one chain per use).
+        const admins = new Map<string, pulumi.Output<PgConnection>>();
+        const admin = (nodeName: string): pulumi.Output<PgConnection> => {
+            let output = admins.get(nodeName);
+            if (!output) {
+                output = pulumi.secret(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
+                admins.set(nodeName, output);
+            }
+            return output;
+        };
 
         const tablesAt = new Map<string, Set<string>>();
         for (const flow of plan.flows) {
@@ -113,21 +145,33 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 tablesAt.set(end, set);
             }
         }
+        for (const offered of plan.publications) {
+            const set = tablesAt.get(offered.node) ?? new Set<string>();
+            offered.tables.forEach((t) => set.add(t));
+            tablesAt.set(offered.node, set);
+        }
         const schema = new Map<string, CatalogTables>();
         for (const [nodeName, tables] of tablesAt) {
-            if (node(nodeName).manageSchema === false) continue;
+            if (node(nodeName).manageSchema === false || node(nodeName).external === true) continue;
             schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this, ...on(nodeName) }));
         }
         const schemaDeps = (nodeName: string) => (schema.has(nodeName) ? [schema.get(nodeName)!] : []);
 
         const passwords = new Map<string, pulumi.Output<string>>();
-        for (const publisher of new Set(plan.flows.map((f) => f.from))) {
+        const publishedTables = new Map<string, Set<string>>();
+        for (const flow of plan.flows) {
+            const tables = publishedTables.get(flow.from) ?? new Set<string>();
+            flow.tables.forEach((t) => tables.add(t));
+            publishedTables.set(flow.from, tables);
+        }
+        for (const publisher of publishedTables.keys()) {
+            if (node(publisher).external === true) continue; // its stack made the role it gave us
             const given = node(publisher).replicationPassword;
             const password = given !== undefined
                 ? pulumi.secret(given)
                 : new random.RandomPassword(`${name}-${publisher}-repl-password`, { length: 32, special: false }, { parent: this }).result;
             passwords.set(publisher, password);
-            const published = [...new Set(plan.flows.filter((f) => f.from === publisher).flatMap((f) => f.tables))].sort();
+            const published = [...publishedTables.get(publisher)!].sort();
             this.roles[publisher] = new ReplicationRole(`${name}-${publisher}-repl-role`, {
                 connection: admin(publisher),
                 roleName: replicationRoleName(publisher),
@@ -138,27 +182,47 @@ export class ReplicationMesh extends pulumi.ComponentResource {
             }, { parent: this, ...on(publisher), dependsOn: schemaDeps(publisher) });
         }
 
-        for (const flow of plan.flows) {
-            const publication = new Publication(`${name}-${flow.publicationName}-pub`, {
-                connection: admin(flow.from),
-                publicationName: flow.publicationName,
-                tables: flow.tables,
-                rowFilter: flow.rowFilter,
-                publish: flow.options.publish,
-            }, { parent: this, ...on(flow.from), dependsOn: schemaDeps(flow.from) });
-            this.publications[flow.publicationName] = publication;
+        // How subscribers log in to a publisher: the same for every flow it publishes, so built once per publisher.
+        const logins = new Map<string, pulumi.Output<PgConnection>>();
+        const replicationLogin = (publisherName: string): pulumi.Output<PgConnection> => {
+            let login = logins.get(publisherName);
+            if (!login) {
+                const from = node(publisherName);
+                // An external node's connection already logs in as its replication role.
+                const external = from.external === true;
+                login = pulumi.secret(pulumi.all([
+                    pulumi.output(from.connection as pulumi.Input<PgConnectionInput>), from.replicationHost, from.replicationPort, external ? undefined : passwords.get(publisherName)!,
+                ]).apply(([conn, host, port, password]) => ({
+                    host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
+                    user: external ? conn.user : replicationRoleName(publisherName), password: external ? conn.password : password!, ssl: conn.ssl ?? "disable",
+                }))) as pulumi.Output<PgConnection>;
+                logins.set(publisherName, login);
+            }
+            return login;
+        };
 
+        for (const flow of plan.flows) {
             const from = node(flow.from);
-            const publisher = pulumi.secret(pulumi.all([
-                pulumi.output(from.connection as pulumi.Input<PgConnectionInput>), from.replicationHost, from.replicationPort, passwords.get(flow.from)!,
-            ]).apply(([conn, host, port, password]) => ({
-                host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
-                user: replicationRoleName(flow.from), password, ssl: conn.ssl ?? "disable",
-            }))) as pulumi.Output<PgConnection>;
+            // From an external node: its stack created the publication (and the role we log in as).
+            const publisherObjects: pulumi.Resource[] = [];
+            if (from.external !== true) {
+                const publication = new Publication(`${name}-${flow.publicationName}-pub`, {
+                    connection: admin(flow.from),
+                    publicationName: flow.publicationName,
+                    tables: flow.tables,
+                    rowFilter: flow.rowFilter,
+                    publish: flow.options.publish,
+                }, { parent: this, ...on(flow.from), dependsOn: schemaDeps(flow.from) });
+                this.publications[flow.publicationName] = publication;
+                publisherObjects.push(publication, this.roles[flow.from]);
+            }
+
+            const publisher = replicationLogin(flow.from);
             this.subscriptions[flow.subscriptionName] = new Subscription(`${name}-${flow.subscriptionName}-sub`, {
                 connection: admin(flow.to),
                 subscriptionName: flow.subscriptionName,
                 publisher,
+                // Slots need no admin: on an external node this is its replication role.
                 publisherAdmin: admin(flow.from),
                 publications: [flow.publicationName],
                 tables: [...flow.tables].sort(),
@@ -172,7 +236,49 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 // Reading from an offline node: kept, disabled, never dropped. One living on an
                 // offline node is frozen instead (its inputs stay as they were).
                 enabled: !from.offline,
-            }, { parent: this, ...on(flow.to), dependsOn: [publication, this.roles[flow.from], ...schemaDeps(flow.to)] });
+            }, { parent: this, ...on(flow.to), dependsOn: [...publisherObjects, ...schemaDeps(flow.to)] });
+        }
+
+        // Publications offered to other stacks' subscribers, each with a login that sees only its tables.
+        const offeredRoles = new Map<string, ReplicationRole[]>();
+        for (const offered of plan.publications) {
+            const at = node(offered.node);
+            const password = offered.password !== undefined
+                ? pulumi.secret(offered.password)
+                : new random.RandomPassword(`${name}-${offered.name}-reader-password`, { length: 32, special: false }, { parent: this }).result;
+            const earlier = [...(this.roles[offered.node] ? [this.roles[offered.node]] : []), ...(offeredRoles.get(offered.node) ?? [])];
+            // After the node's other roles: each GRANT CONNECT rewrites the same pg_database row.
+            const role = new ReplicationRole(`${name}-${offered.name}-reader-role`, {
+                connection: admin(offered.node),
+                roleName: offered.roleName,
+                password,
+                tables: [...offered.tables].sort(),
+                replicationAttribute: at.replicationGrantRoles === undefined,
+                grantRoles: at.replicationGrantRoles,
+            }, { parent: this, ...on(offered.node), dependsOn: [...schemaDeps(offered.node), ...earlier] });
+            offeredRoles.set(offered.node, [...(offeredRoles.get(offered.node) ?? []), role]);
+            const publication = new Publication(`${name}-${offered.name}-pub`, {
+                connection: admin(offered.node),
+                publicationName: offered.name,
+                tables: offered.tables,
+                rowFilter: offered.rowFilter,
+                publish: offered.publish,
+                publisherZone: at.zone,
+                subscriberZones: offered.subscriberZones,
+            }, { parent: this, ...on(offered.node), dependsOn: schemaDeps(offered.node) });
+            this.offered[offered.name] = { publication, role, user: offered.roleName, password };
+        }
+
+        // A login handed to another stack could stream any publication of any database it may
+        // CONNECT to: on a server offering a publication, every database the mesh manages refuses it.
+        const serverOf = (n: MeshNode) => n.server ?? `node:${n.name}`;
+        const offeringServers = new Set(plan.publications.map((p) => serverOf(node(p.node))));
+        for (const member of plan.nodes.values()) {
+            if (member.external === true || !offeringServers.has(serverOf(member))) continue;
+            const roles = [...(this.roles[member.name] ? [this.roles[member.name]] : []), ...(offeredRoles.get(member.name) ?? [])];
+            this.connectRestrictions[member.name] = new ConnectRestriction(`${name}-${member.name}-connect`, {
+                connection: admin(member.name),
+            }, { parent: this, ...on(member.name), dependsOn: roles });
         }
 
         if (args.edgePriority !== false) {

@@ -76,16 +76,20 @@ export interface FacilityConfig {
     edgeStack: string;
 }
 
-/** A peer region's PostgreSQL server, given in config instead of through its stack reference. */
+/** A peer region's peering publication, given in config instead of through its stack reference. */
 export interface PeerDatabaseConfig {
     /** Host name of the peer's regional server, as this region reaches it. */
     host: string;
     /** Port. Default 5432. */
     port: number;
-    /** Administrator login (creates this region's subscriptions there). */
+    /** The peer's peering database. Default `agogsaas_peering` (stacks/mesh.ts PEERING_DATABASE). */
+    database?: string;
+    /** The peer's peering login (its `peering.database.user` output), never its administrator: this region's subscriptions log in with it. */
     user: string;
-    /** Its password: set it with `pulumi config set --secret --path`; always handled as a secret. */
+    /** Its password (the peer's `peeringPassword`): set it with `pulumi config set --secret --path`; always handled as a secret. */
     password: string;
+    /** The publication the peer offers. Default `mesh_peering_<peer stack with _>` (stacks/mesh.ts). */
+    publication?: string;
 }
 
 export interface PeerConfig {
@@ -407,16 +411,24 @@ function readPeers(src: ConfigSource): PeerConfig[] {
 }
 
 function readPeerDatabase(path: string, value: unknown): PeerDatabaseConfig {
-    const db = readObject(path, value, ["host", "port", "user", "password"]);
+    const db = readObject(path, value, ["host", "port", "database", "user", "password", "publication"]);
     const host = readString(`${path}.host`, db.host).toLowerCase();
     if (!HOSTNAME_PATTERN.test(host)) throw new ValidationError(`${path}.host`, `${describe(host)} is not a DNS name`, 'a DNS name such as "eu-central-db.internal.example.com"');
     const user = readString(`${path}.user`, db.user);
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(user)) throw new ValidationError(`${path}.user`, `${describe(user)} is not a PostgreSQL role name`, "lower-case letters, digits and _");
+    const identifier = (key: "database" | "publication"): string | undefined => {
+        if (db[key] === undefined) return undefined;
+        const given = readString(`${path}.${key}`, db[key]);
+        if (!/^[a-z_][a-z0-9_]{0,62}$/.test(given)) throw new ValidationError(`${path}.${key}`, `${describe(given)} is not a PostgreSQL identifier`, "lower-case letters, digits and _");
+        return given;
+    };
     return {
         host,
         port: db.port === undefined ? 5432 : readInteger(`${path}.port`, db.port, 1, 65535),
+        database: identifier("database"),
         user,
         password: readString(`${path}.password`, db.password),
+        publication: identifier("publication"),
     };
 }
 

@@ -1,5 +1,9 @@
 // Entry point for the Pulumi CLI (package.json "main"): the program lives in program.ts so tests
 // and the offline synth run exactly the same code.
 import { runStack } from "./program";
+import { tuneSdkRegistration } from "./sdk-tuning";
+
+// Bounded SDK stack capture (AGOGSAAS_STACK_CAPTURE=sdk restores the SDK's own; see sdk-tuning.ts).
+tuneSdkRegistration();
 
 export = runStack();

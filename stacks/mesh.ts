@@ -14,18 +14,30 @@
  *   edge ──operational, facility_id = <id>──▶ blue  and  ──▶ green    (both colours, directly)
  *   blue ◀──master + aggregate, origin none──▶ green                  (the colour pair)
  *   anchor (blue) ──master, tenant_id = <tenant>──▶ edge              (origin any: relays green's writes)
- *   anchor (blue) ──aggregate, region = <stack>──▶ peer blue and peer green
+ *   anchor (blue) ──aggregate, region = <stack>──▶ peering            (this region's peering database)
+ *   peer's peering ──aggregate, region = <peer>──▶ blue and green     (subscribed from THIS stack)
  *
  * Nothing here depends on `activeColor`: a switch flips Service selectors and no replication
  * object. The anchor colour only decides which colour publishes to edges and peers; it receives
  * the other colour's writes through the pair and forwards them (origin any on those
  * subscriptions). Aggregates between regions carry a `region` row filter, so rows never return
  * to the region that wrote them even though both regions' meshes (in different stacks) carry the
- * same tables both ways. Each stack declares only flows published by its own anchor: the objects
- * it creates on a peer's server (one subscription per colour) have names no other stack uses.
+ * same tables both ways.
+ *
+ * Between regions each stack manages only its own server. A region offers one publication to all
+ * its peers (`mesh_peering_<stack>`: aggregates, `region = '<stack>'`) in a database of its own
+ * (`agogsaas_peering`) holding nothing else, with one least-privilege login for them. One
+ * publication for all peers rather than one per peer: every peer receives exactly the same rows,
+ * so per-peer copies would only add objects (the slots are per subscriber either way). A separate
+ * database, not the anchor colour's: PostgreSQL has no privileges on publications, so a replication
+ * login that may CONNECT to the anchor's database could stream its master-data publications
+ * (customers) whatever its SELECT grants; the mesh revokes CONNECT from PUBLIC on the colour and
+ * peering databases, and the login keeps CONNECT on the peering database only. Each peer's stack
+ * subscribes its own colours to that publication (an `external` mesh node), logging in with the
+ * peering login, never with this region's admin.
  */
 import { ValidationError } from "../components/errors";
-import { MeshFlow, MeshNode } from "../components/replication-mesh";
+import { MeshFlow, MeshNode, MeshPublication } from "../components/replication-mesh";
 import { MAX_NODE_NAME_LENGTH, validateMesh } from "../components/replication/validation";
 import { EdgeReplicationTopology, ReplicationCapacity, edgeReplicationCapacity } from "../components/replication-capacity";
 import { tablesOfClass } from "../components/sovereignty";
@@ -42,11 +54,15 @@ export const OPERATIONAL_TABLES = tablesOfClass("operational");
 export const MASTER_TABLES = tablesOfClass("master");
 export const AGGREGATE_TABLES = tablesOfClass("aggregate");
 
+/** The database (on every regional server with peers) that holds only the aggregates offered to peer regions. */
+export const PEERING_DATABASE = "agogsaas_peering";
+
 /** Where a mesh node's connection comes from once the components exist. */
 export type NodeSource =
     | { kind: "colour"; color: Color }
+    | { kind: "peering" }
     | { kind: "facility"; facility: FacilityConfig }
-    | { kind: "peer"; peer: PeerConfig; color: Color };
+    | { kind: "peer"; peer: PeerConfig };
 
 /** A mesh node without its connection (attached at deploy time). */
 export type PlannedNode = Omit<MeshNode, "connection" | "replicationPassword"> & { source: NodeSource; configPath: string };
@@ -54,11 +70,23 @@ export type PlannedNode = Omit<MeshNode, "connection" | "replicationPassword"> &
 export interface MeshPlanOfStack {
     nodes: PlannedNode[];
     flows: MeshFlow[];
+    /** The publication offered to the peers (none without peers). */
+    publications: MeshPublication[];
 }
 
 /** `us-east` + blue -> `us_east_blue`: a region's colour database as a mesh node. */
 export function colourNodeName(stack: string, color: Color): string {
     return `${stack.replace(/-/g, "_")}_${color}`;
+}
+
+/** `us-east` -> `us_east_peering`: a region's peering database as a mesh node. */
+export function peeringNodeName(stack: string): string {
+    return `${stack.replace(/-/g, "_")}_peering`;
+}
+
+/** `us-east` -> `mesh_peering_us_east`: the publication a region offers its peers. */
+export function peeringPublicationName(stack: string): string {
+    return `mesh_peering_${stack.replace(/-/g, "_")}`;
 }
 
 /** `facility-la-001` -> `edge_la_001`. */
@@ -81,6 +109,7 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
     const server = config.stack.replace(/-/g, "_");
     const nodes: PlannedNode[] = [];
     const flows: MeshFlow[] = [];
+    const publications: MeshPublication[] = [];
     const colour = (color: Color) => colourNodeName(config.stack, color);
     const anchor = colour(ANCHOR_COLOR);
 
@@ -109,19 +138,39 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
         flows.push({ from: anchor, to: edge, tables: MASTER_TABLES, rowFilter: { column: "tenant_id", equals: facility.tenant } });
     });
 
+    if (config.peers.length > 0) {
+        // What this region offers its peers: its own aggregate rows, in a database of their own.
+        const peering = peeringNodeName(config.stack);
+        const ownRows = { column: "region", equals: config.stack };
+        nodes.push({
+            name: peering, zone: config.zone, role: "regional", server, capacity: regionalCapacity,
+            replicationGrantRoles: REPLICATION_GRANT_ROLES[config.cloud],
+            source: { kind: "peering" }, configPath: `${configKey("peers")} (the peering database of "${config.stack}")`,
+        });
+        flows.push({ from: anchor, to: peering, tables: AGGREGATE_TABLES, rowFilter: ownRows });
+        publications.push({
+            node: peering, name: peeringPublicationName(config.stack), tables: AGGREGATE_TABLES, rowFilter: ownRows,
+            subscriberZones: [...new Set(config.peers.map((p) => p.zone))],
+            // Each peer's colours subscribe to it: one slot each on this server.
+            subscribers: config.peers.length * COLORS.length,
+        });
+    }
+
     config.peers.forEach((peer, i) => {
+        // The peer's peering database, managed by the peer's own stack: this stack only subscribes to it.
+        const name = peeringNodeName(peer.stack);
+        nodes.push({
+            name, zone: peer.zone, role: "regional", server: peer.stack.replace(/-/g, "_"), external: true,
+            source: { kind: "peer", peer }, configPath: `${configKey("peers")}[${i}].stack`,
+        });
         for (const color of COLORS) {
-            const name = colourNodeName(peer.stack, color);
-            nodes.push({
-                name, zone: peer.zone, role: "regional", server: peer.stack.replace(/-/g, "_"),
-                // The peer's own stack creates its tables and roles; this stack only subscribes there.
-                manageSchema: false,
-                source: { kind: "peer", peer, color }, configPath: `${configKey("peers")}[${i}].stack`,
+            flows.push({
+                from: name, to: colour(color), tables: AGGREGATE_TABLES, rowFilter: { column: "region", equals: peer.stack },
+                publication: peeringPublicationName(peer.stack),
             });
-            flows.push({ from: anchor, to: name, tables: AGGREGATE_TABLES, rowFilter: { column: "region", equals: config.stack } });
         }
     });
-    return { nodes, flows };
+    return { nodes, flows, publications };
 }
 
 /** A connection placeholder: validation checks presence only, the real one comes from the components. */
@@ -135,9 +184,10 @@ export function validateStackMesh(plan: MeshPlanOfStack): void {
     const map: Record<string, string> = {};
     plan.nodes.forEach((node, i) => { map[`nodes[${i}]`] = `${node.configPath} (mesh node "${node.name}")`; });
     plan.flows.forEach((flow, i) => { map[`flows[${i}]`] = `ReplicationMesh flow ${flow.from} -> ${flow.to}`; });
+    plan.publications.forEach((p, i) => { map[`publications[${i}]`] = `ReplicationMesh publication ${p.name} offered to ${configKey("peers")}`; });
     const tooLong = plan.nodes.find((n) => n.name.length > MAX_NODE_NAME_LENGTH);
     if (tooLong) {
         throw new ValidationError(tooLong.configPath, `too long: its mesh node name "${tooLong.name}" exceeds ${MAX_NODE_NAME_LENGTH} characters (replication slot names must fit 63)`, "a shorter stack name");
     }
-    withConfigKeys(map as FieldMap, "ReplicationMesh ", () => validateMesh(plan.nodes.map((n) => ({ ...n, connection: UNRESOLVED })), plan.flows));
+    withConfigKeys(map as FieldMap, "ReplicationMesh ", () => validateMesh(plan.nodes.map((n) => ({ ...n, connection: UNRESOLVED })), plan.flows, plan.publications));
 }

@@ -18,7 +18,7 @@ import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, facilityConnection, siteEndpoint } from "./facility-endpoints";
-import { MeshPlanOfStack, PlannedNode, planStackMesh, validateStackMesh } from "./mesh";
+import { MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
@@ -73,8 +73,11 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
             backupRetentionDays: config.database.backupRetentionDays,
         },
         // Every facility counts, offline ones too (their subscriptions stay, disabled); both colours
-        // subscribe to each edge and peer directly (stacks/mesh.ts).
-        replication: { edges: config.facilities.length, peerRegions: config.peers.length, blueGreen: true, colourSubscribers: COLORS.length },
+        // subscribe to each edge and peer directly; peers read a peering database (stacks/mesh.ts).
+        replication: {
+            edges: config.facilities.length, peerRegions: config.peers.length, blueGreen: true, colourSubscribers: COLORS.length,
+            peeringDatabase: config.peers.length > 0,
+        },
         tags: { "agogsaas-stack": config.stack, environment: config.environment },
     };
 }
@@ -96,17 +99,20 @@ export function planRegional(config: StackConfig): RegionalPlan {
 }
 
 /** The mesh node of a planned node, with its connection from the components that now exist. */
-function meshNode(node: PlannedNode, colours: Record<string, MeshNode["connection"]>, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
+function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["connection"]>; peering?: MeshNode["connection"] }, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
     const { source, configPath: _configPath, ...rest } = node;
     switch (source.kind) {
         case "colour":
-            return { ...rest, connection: colours[source.color] };
+            return { ...rest, connection: own.colours[source.color] };
+        case "peering":
+            return { ...rest, connection: own.peering! };
         case "facility": {
             const endpoint = facilities.get(source.facility.id)!;
             return { ...rest, connection: facilityConnection(endpoint), replicationPassword: endpoint.replicationPassword };
         }
         case "peer":
-            return { ...rest, connection: peerConnection(peers.get(source.peer.stack)!, source.color) };
+            // External: the peer's peering login, never its administrator.
+            return { ...rest, connection: peerConnection(peers.get(source.peer.stack)!) };
     }
 }
 
@@ -136,19 +142,22 @@ export function deployRegional(config: StackConfig): StackOutputs {
 
     // Facilities: the EdgeSites deployed here, or the outputs of each facility's own edge stack.
     const sites = deployEdgeSites(plan.edgeSites);
+    const siteOf = new Map(sites.map((site) => [site.facilityId, site]));
     const facilityEndpoints = new Map<string, FacilityEndpoint>(config.facilities.map((facility) => {
-        const site = sites.find((s) => s.facilityId === facility.id);
+        const site = siteOf.get(facility.id);
         return [facility.id, site ? siteEndpoint(site) : edgeStackEndpoint(facility)];
     }));
     const peerEndpoints = new Map(config.peers.map((peer, i) => [peer.stack, peerEndpoint(peer, i)]));
 
-    const colourConnections = Object.fromEntries(COLORS.map((color) => {
-        const db = backendDatabases[color]!.database!;
-        return [color, { host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const }];
-    }));
+    const adminConnection = (db: { host: pulumi.Output<string>; port: pulumi.Output<number>; database: pulumi.Output<string>; user: pulumi.Output<string>; password: pulumi.Output<string> }) =>
+        ({ host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const });
+    const colourConnections = Object.fromEntries(COLORS.map((color) => [color, adminConnection(backendDatabases[color]!.database!)]));
+    // What the peers subscribe to lives in a database of its own (stacks/mesh.ts explains why).
+    const peeringDatabase = config.peers.length > 0 ? cluster.createDatabase("peering-db", { databaseName: PEERING_DATABASE }) : undefined;
     const mesh = new ReplicationMesh("mesh", {
-        nodes: plan.mesh.nodes.map((node) => meshNode(node, colourConnections, facilityEndpoints, peerEndpoints)),
+        nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: peeringDatabase && adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,
+        publications: plan.mesh.publications,
     });
 
     // The gateway reaches this region's backend inside the cluster (personal types never leave it).
@@ -159,12 +168,19 @@ export function deployRegional(config: StackConfig): StackOutputs {
     });
 
     const urls = regionalUrls(config.publicHostname);
+    // The peering login (never the administrator's) is what peers get: see stacks/peers.ts.
+    const offered = mesh.offered[peeringPublicationName(config.stack)];
     const peering: pulumi.Output<PeeringInfo> = pulumi.output({
         stack: config.stack,
         zone: config.zone,
         graphqlUrl: subgraphUrl(urls.apiUrl, "aggregate"),
-        database: { host: cluster.database.host, port: cluster.database.port, user: cluster.database.adminUser },
-    });
+        ...(offered ? {
+            database: {
+                host: cluster.database.host, port: cluster.database.port, database: PEERING_DATABASE,
+                user: offered.user, publication: peeringPublicationName(config.stack),
+            },
+        } : {}),
+    }) as pulumi.Output<PeeringInfo>;
 
     return {
         tier: config.tier,
@@ -188,7 +204,7 @@ export function deployRegional(config: StackConfig): StackOutputs {
         topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
         replicationCapacity: cluster.replicationCapacity,
         [PEERING_OUTPUT]: peering,
-        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(cluster.database.adminPassword),
+        ...(offered ? { [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password) } : {}),
         meshSubscriptions: Object.keys(mesh.subscriptions).sort(),
     };
 }

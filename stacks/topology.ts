@@ -9,11 +9,12 @@ import { MeshPlanOfStack, PlannedNode } from "./mesh";
 
 const DATABASE_SERVICE = { aws: "RDS PostgreSQL 16", azure: "Flexible Server PostgreSQL 16" } as const;
 
-/** Topology ids: facility ids for edges, `<stack>/<color>` for colour databases. */
-function nodeId(node: PlannedNode): string {
+/** Topology ids: facility ids for edges, `<stack>/<color>` for colour databases, `<stack>/peering` for peering databases. */
+function nodeId(node: PlannedNode, stack: string): string {
     switch (node.source.kind) {
         case "facility": return node.source.facility.id;
-        case "peer": return `${node.source.peer.stack}/${node.source.color}`;
+        case "peer": return `${node.source.peer.stack}/peering`;
+        case "peering": return `${stack}/peering`;
         case "colour": return `${node.name.slice(0, -node.source.color.length - 1).replace(/_/g, "-")}/${node.source.color}`;
     }
 }
@@ -30,11 +31,13 @@ function topologyNode(config: StackConfig, node: PlannedNode): TopologyNode {
         }
         case "colour":
             return {
-                id: nodeId(node), label: `${config.stack} ${source.color}`, tier: "regional", zone: config.zone,
+                id: nodeId(node, config.stack), label: `${config.stack} ${source.color}`, tier: "regional", zone: config.zone,
                 detail: `${source.color === config.activeColor ? "active" : "preview"} · ${DATABASE_SERVICE[config.cloud]}`,
             };
+        case "peering":
+            return { id: nodeId(node, config.stack), label: `${config.stack} peering`, tier: "regional", zone: config.zone, detail: "aggregates offered to peer regions" };
         case "peer":
-            return { id: nodeId(node), label: `${source.peer.stack} ${source.color}`, tier: "regional", zone: source.peer.zone, detail: "peer region" };
+            return { id: nodeId(node, config.stack), label: `${source.peer.stack} peering`, tier: "regional", zone: source.peer.zone, detail: "peer region (managed by its own stack)" };
     }
 }
 
@@ -49,8 +52,8 @@ export function stackTopology(config: StackConfig, plan: MeshPlanOfStack, gatewa
             { id: `${config.stack}/gateway`, label: `Federation gateway ${gatewayHost}`, tier: "global", zone: config.zone, detail: "read-only GraphQL (Hive Gateway)" },
         ],
         flows: plan.flows.map((flow) => ({
-            from: nodeId(byName.get(flow.from)!),
-            to: nodeId(byName.get(flow.to)!),
+            from: nodeId(byName.get(flow.from)!, config.stack),
+            to: nodeId(byName.get(flow.to)!, config.stack),
             tables: [...flow.tables],
             ...(flow.rowFilter ? {
                 filter: "equals" in flow.rowFilter

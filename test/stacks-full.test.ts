@@ -7,16 +7,19 @@
  */
 import * as assert from "assert";
 import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
 import { Kind, parse } from "graphql";
+import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { REDACTED, synthesize, SynthError, SynthResource, SynthResult } from "../tools/synth/mock-runtime";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { Topology, topologyToMermaid } from "../tools/synth/topology";
 import { runStack } from "../stacks/program";
 import { parseStackConfig } from "../stacks/config";
-import { EDGE_REPLICATION, colourNodeName, edgeCapacity, edgeNodeName } from "../stacks/mesh";
+import { EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
 import { planRegional } from "../stacks/regional";
 import { TABLE_CATALOG, mayCrossZones, tablesOfClass } from "../components/sovereignty";
-import { ValidationError } from "../components/errors";
+import { SovereigntyError, ValidationError } from "../components/errors";
+import { checkedPeering } from "../stacks/peers";
 
 const ROOT = path.join(__dirname, "..");
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
@@ -58,12 +61,15 @@ const sub = (r: SynthResult, name: string) => subscriptions(r).find((s) => s.inp
 const pub = (r: SynthResult, name: string) => publications(r).find((p) => p.inputs.publicationName === name)?.inputs as { tables: string[]; rowFilter?: unknown } | undefined;
 const flowName = (from: string, to: string) => `mesh_${from}_to_${to}`;
 
+/** A flow a stack declares; `publication` when it subscribes to a peer's offered publication (created by the peer's stack). */
+interface ExpectedFlow { tables: string[]; rowFilter?: unknown; publication?: string }
+
 /** The flows a regional stack must have, computed from its config independently of stacks/mesh.ts. */
-function expectedFlows(stack: string): Map<string, { tables: string[]; rowFilter?: unknown }> {
+function expectedFlows(stack: string): Map<string, ExpectedFlow> {
     const config = parseStackConfig(configOf(stack), stack);
     const blue = colourNodeName(stack, "blue");
     const green = colourNodeName(stack, "green");
-    const flows = new Map<string, { tables: string[]; rowFilter?: unknown }>();
+    const flows = new Map<string, ExpectedFlow>();
     flows.set(flowName(blue, green), { tables: [...MASTER, ...AGGREGATE].sort() });
     flows.set(flowName(green, blue), { tables: [...MASTER, ...AGGREGATE].sort() });
     for (const f of config.facilities) {
@@ -71,12 +77,25 @@ function expectedFlows(stack: string): Map<string, { tables: string[]; rowFilter
         for (const colour of [blue, green]) flows.set(flowName(edge, colour), { tables: OPERATIONAL, rowFilter: { column: "facility_id", equals: f.id } });
         flows.set(flowName(blue, edge), { tables: MASTER, rowFilter: { column: "tenant_id", equals: f.tenant } });
     }
+    // Its own aggregate rows into its peering database; each peer's offered publication into both colours.
+    if (config.peers.length > 0) flows.set(flowName(blue, `${stack.replace(/-/g, "_")}_peering`), { tables: AGGREGATE, rowFilter: { column: "region", equals: stack } });
     for (const p of config.peers) {
-        for (const colour of ["blue", "green"] as const) {
-            flows.set(flowName(blue, colourNodeName(p.stack, colour)), { tables: AGGREGATE, rowFilter: { column: "region", equals: stack } });
+        for (const colour of [blue, green]) {
+            flows.set(flowName(`${p.stack.replace(/-/g, "_")}_peering`, colour), {
+                tables: AGGREGATE, rowFilter: { column: "region", equals: p.stack }, publication: `mesh_peering_${p.stack.replace(/-/g, "_")}`,
+            });
         }
     }
     return flows;
+}
+
+/** Raw mock inputs with Pulumi's secret wrappers (`{ <signature>: ..., value }`) replaced by their values. */
+function unwrapSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Record<string, unknown>;
+    if ("4dabf18193072939515e22adb298388d" in obj) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 /** Children (transitively) of a component, by URN. */
@@ -117,6 +136,12 @@ describe("stacks wire everything (mock runtime)", () => {
                 assert.deepStrictEqual(subscriptions(r).map((s) => s.inputs.subscriptionName).sort(), [...expected.keys()].sort());
                 for (const [name, flow] of expected) {
                     assert.deepStrictEqual([...sub(r, name)!.tables].sort(), flow.tables, `${name} tables`);
+                    if (flow.publication !== undefined) {
+                        // The peer's stack created that publication: this stack only subscribes to it.
+                        assert.deepStrictEqual((sub(r, name) as unknown as { publications: string[] }).publications, [flow.publication], `${name} publication`);
+                        assert.strictEqual(pub(r, name), undefined, `no publication ${name} declared here`);
+                        continue;
+                    }
                     const publication = pub(r, name);
                     assert.ok(publication, `publication ${name}`);
                     assert.deepStrictEqual([...publication.tables].sort(), flow.tables, `${name} published tables`);
@@ -179,6 +204,40 @@ describe("stacks wire everything (mock runtime)", () => {
                 assert.ok(mermaid.includes("==>"));
                 assert.ok(!mermaid.includes("SOVEREIGNTY VIOLATION"));
                 assert.strictEqual(r.outputs.peeringPassword, REDACTED);
+            });
+
+            it("offers its peers one publication of its own aggregate rows in the peering database, with a login of its own", () => {
+                const r = results[stack];
+                const config = parseStackConfig(configOf(stack), stack);
+                const name = peeringPublicationName(stack);
+                const offered = publications(r).find((p) => p.inputs.publicationName === name)!;
+                assert.ok(offered, `publication ${name}`);
+                assert.deepStrictEqual([...(offered.inputs.tables as string[])].sort(), AGGREGATE);
+                assert.deepStrictEqual(offered.inputs.rowFilter, { column: "region", equals: stack });
+                assert.deepStrictEqual(offered.inputs.subscribers, [...new Set(config.peers.map((p) => p.zone))].map((zone) => ({ zone })));
+                const role = r.resources.find((x) => x.type === DYNAMIC && x.inputs.roleName === `${name}_reader`)!;
+                assert.ok(role, "peering login role");
+                assert.deepStrictEqual(role.inputs.tables, AGGREGATE, "SELECT on the aggregate tables only");
+                assert.deepStrictEqual(role.inputs.replicationAttribute, config.cloud === "azure");
+                assert.deepStrictEqual(role.inputs.grantRoles, config.cloud === "aws" ? ["rds_replication"] : []);
+                assert.deepStrictEqual((r.outputs.peering as { database: unknown }).database, {
+                    host: (r.outputs.peering as { database: { host: string } }).database.host, port: 5432, database: PEERING_DATABASE, user: `${name}_reader`, publication: name,
+                });
+                assert.ok(r.secretOutputs.includes("peeringPassword"));
+                // Every database the mesh manages on this server refuses logins not granted CONNECT explicitly.
+                const restricted = r.resources.filter((x) => x.type === DYNAMIC && x.name.endsWith("-connect")).map((x) => x.name).sort();
+                assert.deepStrictEqual(restricted, [colourNodeName(stack, "blue"), colourNodeName(stack, "green"), peeringNodeName(stack)].map((n) => `mesh-${n}-connect`).sort());
+            });
+
+            it("creates nothing on a peer's server: only subscriptions into its own colours read the peers' peering databases", () => {
+                const r = results[stack];
+                const config = parseStackConfig(configOf(stack), stack);
+                for (const p of config.peers) {
+                    const onPeer = r.resources.filter((x) => x.type === DYNAMIC && x.name.includes(peeringNodeName(p.stack)));
+                    assert.deepStrictEqual(onPeer.map((x) => x.name).sort(),
+                        ["blue", "green"].map((c) => `mesh-${flowName(peeringNodeName(p.stack), colourNodeName(stack, c as "blue" | "green"))}-sub`).sort());
+                }
+                assert.ok(!r.resources.some((x) => x.type === DYNAMIC && config.peers.some((p) => x.name.includes(`_to_${colourNodeName(p.stack, "blue")}`) || x.name.includes(`_to_${colourNodeName(p.stack, "green")}`))));
             });
 
             it("gives the backend the regional NATS address (pinned release name)", () => {
@@ -311,17 +370,97 @@ describe("stacks wire everything (mock runtime)", () => {
         });
     });
 
+    describe("no administrator login crosses stacks", () => {
+        /** Synth with the raw (secret-unwrapped) inputs of every resource and the raw stack outputs. */
+        async function synthRaw(stack: string) {
+            const raw: MockResourceArgs[] = [];
+            let outputs: unknown;
+            const r = await synthesize({
+                project: "agogsaas", stack, config: configOf(stack),
+                program: () => {
+                    const result = runStack();
+                    pulumi.output(result).apply((value) => { outputs = value; });
+                    return result;
+                },
+                mocks: {
+                    // Recorded, then the default fake outputs (undefined falls back to them).
+                    newResource: (args: MockResourceArgs) => { raw.push(args); return undefined as never; },
+                },
+            });
+            return { r, raw, outputs: outputs as Record<string, unknown> };
+        }
+
+        for (const stack of ["us-east", "eu-central", "apac"]) {
+            it(`${stack}: its outputs (what peers' StackReferences read) carry the peering login, never the administrator's password`, async () => {
+                const { r, raw, outputs } = await synthRaw(stack);
+                const adminPassword = `mock-password-${stack}-db-admin`;
+                assert.ok(raw.some((x) => x.type === "random:index/randomPassword:RandomPassword" && x.name === `${stack}-db-admin`), "the admin password resource exists");
+                assert.ok(!JSON.stringify(outputs).includes(adminPassword), "no output holds the administrator password");
+                assert.strictEqual(outputs.peeringPassword, `mock-password-mesh-${peeringPublicationName(stack)}-reader-password`);
+                assert.strictEqual((outputs.peering as { database: { user: string } }).database.user, `${peeringPublicationName(stack)}_reader`);
+                assert.strictEqual(r.outputs.peeringPassword, REDACTED, "and secret");
+            });
+
+            it(`${stack}: every connection to a peer's server logs in as that peer's peering login`, async () => {
+                const { raw } = await synthRaw(stack);
+                const config = parseStackConfig(configOf(stack), stack);
+                const connections: Record<string, unknown>[] = [];
+                const collect = (value: unknown): void => {
+                    if (Array.isArray(value)) value.forEach(collect);
+                    else if (value !== null && typeof value === "object") {
+                        const obj = value as Record<string, unknown>;
+                        if (typeof obj.host === "string" && "password" in obj) connections.push(obj);
+                        Object.entries(obj).filter(([k]) => k !== "__provider").forEach(([, v]) => collect(v));
+                    }
+                };
+                raw.filter((x) => x.type === DYNAMIC).forEach((x) => collect(x.inputs));
+                for (const peer of config.peers) {
+                    const toPeer = connections.filter((c) => String(c.host).startsWith(`${peer.stack}-db.`));
+                    assert.strictEqual(toPeer.length, 4, `${peer.stack}: publisher and slot login of two subscriptions`);
+                    for (const c of toPeer) {
+                        assert.deepStrictEqual({ user: c.user, database: c.database, password: c.password }, {
+                            user: `${peeringPublicationName(peer.stack)}_reader`, database: PEERING_DATABASE, password: `mock-password-${peer.stack}-peering`,
+                        });
+                    }
+                }
+            });
+        }
+
+        it("refuses a peer stack that still exports the old contract (administrator login) or offers nothing, naming the config key", () => {
+            const config = parseStackConfig(configOf("us-east"), "us-east");
+            const base = { stack: "eu-central", zone: "eu" as const, graphqlUrl: "https://api.eu-central.example.invalid/graphql/federation/aggregate" };
+            assert.throws(() => checkedPeering(config.peers[0], 0, { ...base, database: { host: "eu-central-db.example.invalid", port: 5432, user: "agogadmin" } as never }),
+                (err: unknown) => err instanceof SovereigntyError && err.message ===
+                    'agogsaas:peers[0].stackReference: stack "agogsaas/agogsaas/eu-central" exports the old peering contract (administrator login, no publication). Allowed: that stack updated to offer its peering publication first');
+            assert.throws(() => checkedPeering(config.peers[0], 0, base),
+                /^SovereigntyError: agogsaas:peers\[0\]\.stackReference: stack "agogsaas\/agogsaas\/eu-central" offers no peering publication/);
+            assert.throws(() => checkedPeering(config.peers[0], 0, { ...base, zone: "us" }), /agogsaas:peers\[0\]\.zone: is "eu" but stack "agogsaas\/agogsaas\/eu-central" is in zone "us"/);
+        });
+    });
+
     describe("peers from config instead of stack references", () => {
         const peerFromConfig = (c: Config) => editObject<Record<string, unknown>[]>(c, "agogsaas:peers", (p) => {
             delete p[0].stackReference;
             p[0].graphqlUrl = "https://api.eu-central.agogsaas.example.com/graphql/federation/aggregate";
-            p[0].database = { host: "eu-central-db.peering.example.com", user: "agogadmin", password: "peer-password-in-config" };
+            p[0].database = { host: "eu-central-db.peering.example.com", user: "mesh_peering_eu_central_reader", password: "peer-password-in-config" };
         });
 
-        it("subscribes into the configured server, password secret", async () => {
-            const r = await synth("us-east", peerFromConfig);
-            const target = subscriptions(r).find((s) => s.inputs.subscriptionName === flowName("us_east_blue", "eu_central_green"))!;
-            assert.ok(target.secretPaths.includes("connection"), "the peer connection is secret");
+        it("subscribes its colours to the configured peer's publication with the peering login, password secret", async () => {
+            const raw: MockResourceArgs[] = [];
+            const r = await synthesize({
+                project: "agogsaas", stack: "us-east", config: configOf("us-east", peerFromConfig), program: runStack,
+                mocks: { newResource: (args: MockResourceArgs) => { raw.push(args); return undefined as never; } },
+            });
+            for (const colour of ["blue", "green"] as const) {
+                const name = flowName("eu_central_peering", colourNodeName("us-east", colour));
+                const target = subscriptions(r).find((s) => s.inputs.subscriptionName === name)!;
+                assert.ok(target.secretPaths.includes("publisher") && target.secretPaths.includes("publisherAdmin"), "the peer login is secret");
+                assert.deepStrictEqual(target.inputs.publications, ["mesh_peering_eu_central"], "the default publication name");
+                const inputs = unwrapSecrets(raw.find((x) => x.inputs.subscriptionName === name)!.inputs) as { publisher: Record<string, unknown>; publisherAdmin: Record<string, unknown> };
+                const login = { host: "eu-central-db.peering.example.com", port: 5432, database: PEERING_DATABASE, user: "mesh_peering_eu_central_reader", password: "peer-password-in-config", ssl: "require" };
+                assert.deepStrictEqual(inputs.publisher, login);
+                assert.deepStrictEqual(inputs.publisherAdmin, login, "the slot is made with the peering login too");
+            }
             assert.ok(!JSON.stringify(r).includes("peer-password-in-config"), "the configured password never appears in plaintext");
             assert.ok(supergraphOf(r).includes("https://api.eu-central.agogsaas.example.com/graphql/federation/aggregate"));
         });

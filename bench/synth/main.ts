@@ -23,6 +23,8 @@ import { STACK_CAPTURE_MODES, StackCapture } from "../../stacks/sdk-tuning";
 const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_FACILITIES = [10, 100, 1000];
 const BASE_STACK = "us-east";
+/** A heap limit above node's default (about 4 GiB here), so a run that needs more finishes and reports its peak instead of crashing. */
+const DEFAULT_NODE_FLAGS = "--max-old-space-size=12288";
 
 const USAGE = `usage: npm run bench:synth -- [options]
   --facilities <N>         fleet size; repeat or comma-separate for several (default 10,100,1000)
@@ -32,6 +34,7 @@ const USAGE = `usage: npm run bench:synth -- [options]
   --runtime <r>            js (compile with tsc, run plain node; default) or ts-node
   --stack-capture <m>      SDK stack capture (stacks/sdk-tuning.ts): sdk, short (default) or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
+  --node-flags="<flags>"   V8/node flags for the measured processes (default "${DEFAULT_NODE_FLAGS}")
   --cpu-prof <dir>         write a V8 CPU profile of each measured process into <dir>
   --markdown               print the table as Markdown
   --json <file>            also write every measurement as JSON
@@ -44,6 +47,7 @@ interface Options {
     runtime: "js" | "ts-node";
     stackCapture?: StackCapture;
     stackTraceLimit?: number;
+    nodeFlags: string[];
     cpuProf?: string;
     markdown: boolean;
     json?: string;
@@ -62,6 +66,7 @@ function parseOptions(argv: string[]): Options | undefined {
             "stack-capture": { type: "string" },
             "stack-trace-limit": { type: "string" },
             "cpu-prof": { type: "string" },
+            "node-flags": { type: "string" },
             markdown: { type: "boolean" },
             json: { type: "string" },
             help: { type: "boolean" },
@@ -95,6 +100,7 @@ function parseOptions(argv: string[]): Options | undefined {
         runtime,
         stackCapture: capture as StackCapture | undefined,
         stackTraceLimit: limit,
+        nodeFlags: (values["node-flags"] ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter((f) => f !== ""),
         cpuProf: values["cpu-prof"],
         markdown: values.markdown === true,
         json: values.json,
@@ -121,8 +127,8 @@ function buildWorker(runtime: Options["runtime"]): { script: string; execArgv: s
     return { script, execArgv: [] };
 }
 
-function runWorker(worker: { script: string; execArgv: string[] }, request: WorkerRequest, cpuProf: string | undefined): Promise<WorkerResult> {
-    const execArgv = [...worker.execArgv];
+function runWorker(worker: { script: string; execArgv: string[] }, request: WorkerRequest, nodeFlags: string[], cpuProf: string | undefined): Promise<WorkerResult> {
+    const execArgv = [...nodeFlags, ...worker.execArgv];
     if (cpuProf) {
         fs.mkdirSync(cpuProf, { recursive: true });
         execArgv.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProf)}`, `--cpu-prof-name=${path.basename(request.configFile, ".json")}-${request.kind}.cpuprofile`);
@@ -153,8 +159,8 @@ async function measureOne(
         stackTraceLimit: options.stackTraceLimit,
         stackCapture: options.stackCapture,
     });
-    const library = await runWorker(worker, request("library"), options.cpuProf);
-    const baseline = options.baseline && facilities > 0 ? await runWorker(worker, request("baseline"), options.cpuProf) : undefined;
+    const library = await runWorker(worker, request("library"), options.nodeFlags, options.cpuProf);
+    const baseline = options.baseline && facilities > 0 ? await runWorker(worker, request("baseline"), options.nodeFlags, options.cpuProf) : undefined;
     return { mode, facilities, library, baseline };
 }
 
@@ -198,6 +204,7 @@ export async function main(argv: string[]): Promise<number> {
         `runtime ${options.runtime}`,
         `stack capture ${options.stackCapture ?? "default (AGOGSAAS_STACK_CAPTURE or short)"}`,
         `Error.stackTraceLimit ${options.stackTraceLimit ?? "node default"}`,
+        `node flags "${options.nodeFlags.join(" ")}"`,
         `node ${process.version}`, `${os.cpus().length} CPUs`, `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
     ];
     console.log(`settings: ${settings.join("; ")}`);

@@ -13,3 +13,8 @@ export function flowObjectName(from: string, to: string): string {
 export function replicationRoleName(node: string): string {
     return assertSqlIdentifier(`node ${node}`, `mesh_repl_${node}`);
 }
+
+/** Default login role of a publication offered to other stacks' subscribers (see MeshPublication). */
+export function publicationReaderRoleName(publication: string): string {
+    return assertSqlIdentifier(`publication ${publication}`, `${publication}_reader`);
+}

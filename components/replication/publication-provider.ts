@@ -24,6 +24,7 @@ import { canonicalJson, diffProps } from "../postgres/dynamic";
 import { assertSqlIdentifier, ident, sqlLiteral } from "../postgres/sql";
 import { NormalisedRowFilter, RowFilter, assertRowFilter, normaliseRowFilter, parseRowFilterSql, renderRowFilter } from "./row-filter";
 import { PUBLISH_ACTIONS, PublishAction } from "./types";
+import type { Zone } from "../sovereignty";
 
 /** Resolved inputs. */
 export interface PublicationInputs {
@@ -191,6 +192,10 @@ export interface PublicationArgs {
     rowFilter?: RowFilter;
     /** Actions published; default all. */
     publish?: PublishAction[];
+    /** Sovereignty zone of the publishing node; recorded as an input so the policy pack can check who may read it; default unset. */
+    publisherZone?: Zone;
+    /** Zones of subscribers managed by other stacks (an offered publication); recorded as `subscribers: [{ zone }]` for the policy pack; default none. */
+    subscriberZones?: Zone[];
 }
 
 /** A publication with row filters on one node. */
@@ -208,6 +213,8 @@ export class Publication extends pulumi.dynamic.Resource {
             tables: args.tables,
             rowFilter: args.rowFilter ?? null,
             publish: publishList(args),
+            ...(args.publisherZone !== undefined ? { publisherZone: args.publisherZone } : {}),
+            ...(args.subscriberZones !== undefined ? { subscribers: args.subscriberZones.map((zone) => ({ zone })) } : {}),
         }, { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }

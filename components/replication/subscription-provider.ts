@@ -20,8 +20,15 @@
  *   status command lists it as an orphan, and it keeps WAL until `max_slot_wal_keep_size`);
  * - a slot left over from an earlier subscription is reused only with `copy_data = false`
  *   (resuming where it stopped); with a full copy it is dropped and recreated, or rows copied and
- *   streamed would apply twice.
- * Credentials arrive as (secret) inputs; none is captured by this module.
+ *   streamed would apply twice;
+ * - before subscribing (and when publications or tables change) the publisher's publications are
+ *   read: one missing, or carrying a table not in `tables`, is refused. `tables` (which the policy
+ *   pack checks against the zones) is therefore what really arrives, even from a publication
+ *   another stack manages.
+ * Slots need no admin: `publisherAdmin` may be the publisher's replication role (REPLICATION or
+ * `rds_replication` may create and drop logical slots), which is how a peer region's stack
+ * subscribes without its admin login. Credentials arrive as (secret) inputs; none is captured by
+ * this module.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Client } from "pg";
@@ -40,7 +47,7 @@ export interface SubscriptionInputs {
     subscriptionName: string;
     /** The publisher as the subscriber reaches it, logging in as the replication role (written into the subscription's conninfo). */
     publisher: PgConnection;
-    /** Admin connection to the publishing database (to create, inspect and drop the slot). */
+    /** Connection that creates, inspects and drops the slot on the publisher: its admin, or its replication role (enough for slots). */
     publisherAdmin: PgConnection;
     /** Publications subscribed. */
     publications: string[];
@@ -183,7 +190,27 @@ async function dropSlotIfPresent(client: Client, slotName: string, waitMs = 15_0
     }
 }
 
+/**
+ * Refuses publications that do not exist on the publisher or carry a table not in `tables` (read
+ * from `pg_publication_tables`, which any login may read).
+ */
+export async function assertPublishedTables(publisher: PgConnection, publications: string[], tables: string[]): Promise<void> {
+    const { rows } = await withClient(publisher, (client) => client.query<{ pubname: string; tablename: string | null }>(
+        "SELECT p.pubname, t.tablename FROM pg_publication p LEFT JOIN pg_publication_tables t ON t.pubname = p.pubname WHERE p.pubname = ANY($1::text[])",
+        [publications]));
+    const missing = publications.filter((p) => !rows.some((r) => r.pubname === p));
+    if (missing.length > 0) {
+        throw new Error(`publication(s) ${missing.map((p) => `"${p}"`).join(", ")} not found on ${describeConnection(publisher)} (a publication another stack offers exists once that stack is deployed)`);
+    }
+    const undeclared = [...new Set(rows.map((r) => r.tablename).filter((t): t is string => t !== null && !tables.includes(t)))].sort();
+    if (undeclared.length > 0) {
+        throw new Error(`publication(s) ${publications.map((p) => `"${p}"`).join(", ")} on ${describeConnection(publisher)} carry table(s) ${undeclared.map((t) => `"${t}"`).join(", ")} ` +
+            `not in the subscription's tables (${tables.join(", ")}): refusing to subscribe`);
+    }
+}
+
 async function createSubscription(inputs: Required<SubscriptionInputs>): Promise<void> {
+    if (inputs.enabled) await assertPublishedTables(inputs.publisherAdmin, inputs.publications, inputs.tables);
     const slotCreated = await ensureSlot(inputs.publisherAdmin, inputs.subscriptionName, !inputs.copyData);
     try {
         await withClient(inputs.connection, async (client) => {
@@ -212,6 +239,7 @@ async function alterSubscription(actual: NonNullable<Awaited<ReturnType<typeof r
         actual.disableOnError !== inputs.disableOnError || actual.origin !== inputs.origin;
     const publicationsChanged = canonicalJson([...actual.publications].sort()) !== canonicalJson([...inputs.publications].sort());
     const tablesChanged = canonicalJson([...actual.tables].sort()) !== canonicalJson([...inputs.tables].sort());
+    if ((publicationsChanged || tablesChanged) && inputs.enabled) await assertPublishedTables(inputs.publisherAdmin, inputs.publications, inputs.tables);
     await withClient(inputs.connection, async (client) => {
         if (publisherChanged) await client.query(`ALTER SUBSCRIPTION ${name} CONNECTION ${sqlLiteral("connection", publisherConninfo(inputs.publisher))}`);
         if (optionsChanged) await client.query(`ALTER SUBSCRIPTION ${name} SET (${optionsClause(inputs)})`);
@@ -311,7 +339,7 @@ export interface SubscriptionArgs {
     subscriptionName: string;
     /** The publisher as the subscriber reaches it, as the replication role (password as a secret). */
     publisher: pulumi.Input<PgConnectionInput>;
-    /** Admin connection to the publishing database (password as a secret). */
+    /** Connection that manages the slot on the publisher: its admin, or its replication role (password as a secret). */
     publisherAdmin: pulumi.Input<PgConnectionInput>;
     /** Publications subscribed. */
     publications: pulumi.Input<string[]>;

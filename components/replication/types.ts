@@ -41,6 +41,16 @@ export interface MeshNode {
      * `retainOnDelete`) so nothing is asked of it; default false.
      */
     offline?: boolean;
+    /**
+     * Managed by another stack (a peer region's peering database): the mesh creates nothing there
+     * (no tables, role, publication or subscription) and never holds its admin login. `connection`
+     * then logs in as that publisher's replication role (the user and password its stack
+     * publishes), which is all a subscriber needs: it goes into the subscription's conninfo and
+     * creates and drops this mesh's own slots there (REPLICATION / `rds_replication` allows both).
+     * Such a node only publishes, through the existing publication each flow names in
+     * `publication`. Default false.
+     */
+    external?: boolean;
 }
 
 /** Subscription options of a flow. */
@@ -79,6 +89,51 @@ export interface MeshFlow {
     rowFilter?: RowFilter;
     /** Subscription and publication options; defaults as documented on {@link FlowOptions}. */
     options?: FlowOptions;
+    /**
+     * The existing publication to subscribe to when `from` is an `external` node (required then,
+     * refused otherwise: the mesh names the publications it creates itself). From an external
+     * node, `tables` and `rowFilter` state what that publication carries; the subscription refuses
+     * a publication carrying a table not listed. Default: the mesh's own `mesh_<from>_to_<to>`.
+     */
+    publication?: string;
+}
+
+/**
+ * A publication offered to subscribers that other stacks manage (peer regions subscribe to it
+ * from their own stacks), with a login role of its own for them. PostgreSQL has no privileges on
+ * publications: a replication login can stream ANY publication of a database it may CONNECT to,
+ * whatever its SELECT grants. So the mesh also revokes CONNECT from PUBLIC on every database it
+ * manages on the same server (the role keeps CONNECT on its own database only): give the offered
+ * publication a database that holds nothing else (the stacks' peering database).
+ */
+export interface MeshPublication {
+    /** Publishing node (managed here, not `external`). */
+    node: string;
+    /** Publication name (plain identifier), as the subscribers' stacks will name it. */
+    name: string;
+    /** Catalog tables published; at least one. */
+    tables: string[];
+    /** Only rows matching this filter are published; default: all rows. */
+    rowFilter?: RowFilter;
+    /** Zones the subscribers are in: the tables must be allowed to flow into each (sovereignty). At least one. */
+    subscriberZones: Zone[];
+    /** Replication slots the subscribers will create on the node's server (counted against its capacity); default 1. */
+    subscribers?: number;
+    /** Login role of the subscribers (LOGIN + replication, CONNECT on this database, SELECT on `tables` only); default `<name>_reader`. */
+    roleName?: string;
+    /** Its password (secret); default a generated random password (32 characters). */
+    password?: pulumi.Input<string>;
+    /** Actions published; default all of insert, update, delete, truncate. */
+    publish?: PublishAction[];
+}
+
+/** A {@link MeshPublication} after validation, defaults applied. */
+export interface PlannedPublication extends Omit<MeshPublication, "subscribers" | "roleName" | "publish"> {
+    /** Index in `publications`, for messages. */
+    index: number;
+    subscribers: number;
+    roleName: string;
+    publish: PublishAction[];
 }
 
 /** Defaults applied to {@link FlowOptions}. */
@@ -101,7 +156,7 @@ export interface PlannedFlow {
     rowFilter?: RowFilter;
     /** Effective options (defaults applied, two-way rules applied). */
     options: Required<FlowOptions>;
-    /** Publication on `from` (one per flow): `mesh_<from>_to_<to>`. */
+    /** Publication on `from`: `mesh_<from>_to_<to>` (created by the mesh), or the flow's `publication` from an external node. */
     publicationName: string;
     /** Subscription on `to`, and its slot on `from`: same name as the publication. */
     subscriptionName: string;

@@ -110,6 +110,64 @@ describe("ReplicationMesh (mock runtime)", () => {
         });
     });
 
+    describe("across stacks: external publishers and offered publications", () => {
+        const PEER_LOGIN = "Peer-LOGIN-secret";
+        const peerNode = (extra: Partial<MeshNode> = {}): MeshNode => ({
+            name: "eu_peering", zone: "eu", role: "regional", external: true,
+            connection: { ...conn("eu-central.azure"), database: "agogsaas_peering", user: "mesh_peering_eu_central_reader", password: pulumi.secret(PEER_LOGIN) }, ...extra,
+        });
+        const fromPeer = (extra: Partial<MeshFlow> = {}): MeshFlow => ({
+            from: "eu_peering", to: "us_east_blue", tables: ["inventory_snapshots"], rowFilter: { column: "region", equals: "eu-central" }, publication: "mesh_peering_eu_central", ...extra,
+        });
+        const offer = { node: "us_east_blue", name: "mesh_peering_us_east", tables: ["inventory_snapshots", "facility_status"], subscriberZones: ["eu" as const], subscribers: 2 };
+
+        it("refuses a flow into an external node (its own stack subscribes)", () => assertRefused(
+            { nodes: [...nodes(), peerNode()], flows: [{ from: "us_east_blue", to: "eu_peering", tables: ["inventory_snapshots"] }] },
+            /^flows\[0\]\.to: node "eu_peering" is external: the mesh creates no subscription there/));
+        it("refuses a flow from an external node without the publication to subscribe to", () => assertRefused(
+            { nodes: [...nodes(), peerNode()], flows: [fromPeer({ publication: undefined })] },
+            /^flows\[0\]\.publication: missing: node "eu_peering" is external/));
+        it("refuses a publication name on a flow the mesh publishes itself", () => assertRefused(
+            { nodes: nodes(), flows: [{ ...goodFlows()[1], publication: "other" }] },
+            /^flows\[0\]\.publication: is only for flows from an external node/));
+        it("refuses settings for objects the mesh would create on an external node", () => assertRefused(
+            { nodes: [...nodes(), peerNode({ replicationPassword: "x" })], flows: [fromPeer()] },
+            /^nodes\[5\]\.replicationPassword: is set on external node "eu_peering"/));
+        it("keeps sovereignty on flows from an external node", () => assertRefused(
+            { nodes: [...nodes(), peerNode()], flows: [fromPeer({ tables: ["customers"], rowFilter: undefined })] },
+            /^flows\[0\]\.tables: "customers" \(master, personal\) may not flow from zone "eu" to zone "us"/, "SovereigntyError"));
+        it("refuses an offered publication of personal or operational tables to another zone", () => assertRefused(
+            { nodes: nodes(), flows: [], publications: [{ ...offer, tables: ["orders"] }] },
+            /^publications\[0\]\.tables: "orders" \(operational, personal\) may not flow from zone "us" to zone "eu"/, "SovereigntyError"));
+        it("refuses an offered publication on an external node, or whose role clashes", async () => {
+            await assertRefused({ nodes: [...nodes(), peerNode()], flows: [], publications: [{ ...offer, node: "eu_peering" }] },
+                /^publications\[0\]\.node: node "eu_peering" is external/);
+            await assertRefused({ nodes: nodes(), flows: [], publications: [{ ...offer, roleName: "mesh_repl_us_east_blue" }] },
+                /^publications\[0\]\.roleName: role "mesh_repl_us_east_blue" is already used by the mesh/);
+        });
+        it("counts the offered publication's subscribers against the server's slots", () => assertRefused(
+            { nodes: nodes(), flows: goodFlows().slice(0, 3), publications: [{ ...offer, subscribers: POSTGRES_DEFAULTS.maxReplicationSlots }] },
+            /^nodes\[2\]\.capacity\.maxReplicationSlots: server of nodes "us_east_blue", "us_east_green" would publish 12 flows/));
+
+        it("creates nothing on the external node and logs in there with the given login only; offers its publication with a role of its own", async () => {
+            const r = await synthMesh({ nodes: [...nodes(), peerNode()], flows: [fromPeer()], publications: [offer] });
+            const dynamic = r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic:Resource");
+            assert.deepStrictEqual(dynamic.filter((x) => x.name.includes("eu_peering")).map((x) => x.name), ["mesh-mesh_eu_peering_to_us_east_blue-sub"]);
+            const sub = dynamic.find((x) => x.name === "mesh-mesh_eu_peering_to_us_east_blue-sub")!;
+            assert.deepStrictEqual(sub.inputs.publications, ["mesh_peering_eu_central"]);
+            assert.deepStrictEqual([sub.inputs.publisherZone, sub.inputs.subscriberZone, sub.inputs.tables], ["eu", "us", ["inventory_snapshots"]]);
+            assert.ok(sub.secretPaths.includes("publisher") && sub.secretPaths.includes("publisherAdmin"));
+            const pub = dynamic.find((x) => x.inputs.publicationName === "mesh_peering_us_east")!;
+            assert.deepStrictEqual([pub.inputs.publisherZone, pub.inputs.subscribers], ["us", [{ zone: "eu" }]]);
+            const role = dynamic.find((x) => x.inputs.roleName === "mesh_peering_us_east_reader")!;
+            assert.deepStrictEqual(role.inputs.tables, ["facility_status", "inventory_snapshots"]);
+            assert.ok(role.secretPaths.includes("password"));
+            // Both databases on the offering server refuse logins not granted CONNECT.
+            assert.deepStrictEqual(dynamic.filter((x) => x.name.endsWith("-connect")).map((x) => x.name).sort(), ["mesh-us_east_blue-connect", "mesh-us_east_green-connect"]);
+            assert.ok(!JSON.stringify(r).includes(PEER_LOGIN));
+        });
+    });
+
     describe("a good mesh", () => {
         let result: SynthResult;
         before(async () => {

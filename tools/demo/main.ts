@@ -23,6 +23,9 @@ import { refusedFlow } from "./steps/refused-flow";
 import { sovereigntyHolds } from "./steps/sovereignty-holds";
 import { demoMeshArgs, describeFlows } from "./topology";
 
+/** The whole command gives up (exit 1, cleaned up) after this long. */
+const DEADLINE_S = 180;
+
 const BANNER = [
     "AgogSaaS edge-to-cloud demo: PostgreSQL 16 logical replication, on this machine",
     "  factories: LA (zone us), Frankfurt (zone eu) · regions: us-east (blue + green on one server), eu-central",
@@ -57,6 +60,13 @@ async function main(): Promise<number> {
         });
     }
 
+    // A hung statement must not hold the command for minutes: a normal run takes 10–30 s.
+    const watchdog = setTimeout(() => {
+        process.stdout.write(`\n✘ the demo did not finish within ${DEADLINE_S} s: stopping the servers and removing their data\n`);
+        void cleanUp().finally(() => process.exit(1));
+    }, DEADLINE_S * 1000);
+    watchdog.unref();
+
     let setupHeld = true;
     try {
         env = await narrator.phase("Starting embedded PostgreSQL 16 servers", () =>
@@ -83,6 +93,7 @@ async function main(): Promise<number> {
             narrator.info(`stopped ${env?.instances.length ?? 0} servers, removed ${dirs.join(", ") || "nothing"}`);
         }).catch(() => undefined);
     }
+    clearTimeout(watchdog);
     const allHeld = narrator.summary() && setupHeld;
     process.stdout.write(allHeld ? "\n✔ every claim held\n" : "\n✘ at least one claim did NOT hold\n");
     return allHeld ? 0 : 1;

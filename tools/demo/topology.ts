@@ -13,6 +13,7 @@
 import type { PgConnection } from "../../components/postgres/connection";
 import type { ReplicationCapacity } from "../../components/replication-capacity";
 import type { ReplicationMeshArgs } from "../../components/replication-mesh";
+import { flowObjectName } from "../../components/replication/naming";
 import { tablesOfClass } from "../../components/sovereignty";
 
 export const FACILITY_LA = "facility-la-001";
@@ -30,7 +31,7 @@ export const NODES = {
 export type DemoNode = (typeof NODES)[keyof typeof NODES];
 
 /** The subscription keeping green in step with blue (its slot on blue has the same name). */
-export const BLUE_TO_GREEN = `mesh_${NODES.blue}_to_${NODES.green}`;
+export const BLUE_TO_GREEN = flowObjectName(NODES.blue, NODES.green);
 
 /** What the demo knows about each node's database. */
 export interface DemoNodeConnections {

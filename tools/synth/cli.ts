@@ -15,6 +15,7 @@ import { loadStackConfigFiles, listStacks, StackConfigError } from "./stack-conf
 import { formatSummary } from "./summary";
 import { loadSteps, SynthOption, SynthOptionValues, SynthStep } from "./steps";
 import { runStack } from "../../stacks/program";
+import { tuneSdkRegistration } from "../../stacks/sdk-tuning";
 
 /** The CLI's own options; steps add theirs (see steps.ts). */
 const CLI_OPTIONS: SynthOption[] = [
@@ -90,6 +91,7 @@ async function runSteps(steps: SynthStep[], options: SynthOptionValues, base: Om
 }
 
 export async function main(argv: string[]): Promise<number> {
+    tuneSdkRegistration(); // as stacks/index.ts does for the Pulumi CLI
     const steps = loadSteps();
     const allOptions = [...CLI_OPTIONS, ...steps.flatMap((s) => s.options ?? [])];
     let options: SynthOptionValues;

@@ -40,7 +40,11 @@ function fakeStackReference(reference: string): Outputs {
             peering: {
                 stack,
                 graphqlUrl: `https://api.${stack}.example.invalid/graphql/federation/aggregate`,
-                database: { host: `${stack}-db.example.invalid`, port: 5432, user: "agogadmin" },
+                // The peering login of the publication the region offers (never its administrator).
+                database: {
+                    host: `${stack}-db.example.invalid`, port: 5432, database: "agogsaas_peering",
+                    user: `mesh_peering_${stack.replace(/-/g, "_")}_reader`, publication: `mesh_peering_${stack.replace(/-/g, "_")}`,
+                },
             },
             peeringPassword: `mock-password-${stack}-peering`,
         },

@@ -3,6 +3,7 @@
  * changes, within the WAL bound); us-east comes back and catches up with nothing lost — counts and
  * checksums of LA's rows compared on LA, blue and green.
  */
+import { flowObjectName } from "../../../components/replication/naming";
 import { meshStatus } from "../../../components/replication/status";
 import { DemoContext, endpoint, topologyOf } from "../context";
 import { SERVERS } from "../environment";
@@ -13,7 +14,7 @@ import { countWhere, moveStock, takeOrders } from "../workload";
 
 export const OUTAGE_ORDERS = 500;
 export const OUTAGE_STOCK_MOVES = 200;
-const LA_TO_BLUE = `mesh_${NODES.edgeLa}_to_${NODES.blue}`;
+const LA_TO_BLUE = flowObjectName(NODES.edgeLa, NODES.blue);
 
 function kiB(bytes: number | null): string {
     return bytes === null ? "unknown" : `${(bytes / 1024).toFixed(0)} kB`;
