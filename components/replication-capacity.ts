@@ -38,7 +38,7 @@
  * With `colourSubscribers` c = 2 (both colours subscribe to every edge and peer directly, as the
  * stacks wire it): out = (E + S) + cP + 2b and in = c(E + S) + cP + 2b.
  *
- * With a `peeringDatabase` (p = 1; the stacks' wiring when a region has peers), the aggregates go
+ * With a `peeringDatabase` (p = 1; the stacks' wiring, peers or not), the aggregates go
  * to the peers from a database of their own on this server, fed from the anchor colour: one more
  * link each way. The peers' colours subscribe to it from their own stacks, so the cP slots are
  * still on this server (created with the peering login) and the cP apply workers are still here

@@ -40,7 +40,7 @@ import { ValidationError } from "../components/errors";
 import { MeshFlow, MeshNode, MeshPublication } from "../components/replication-mesh";
 import { MAX_NODE_NAME_LENGTH, validateMesh } from "../components/replication/validation";
 import { EdgeReplicationTopology, ReplicationCapacity, edgeReplicationCapacity } from "../components/replication-capacity";
-import { tablesOfClass } from "../components/sovereignty";
+import { ZONES, tablesOfClass } from "../components/sovereignty";
 import { COLORS, Color, Cloud, FacilityConfig, PeerConfig, StackConfig, configKey } from "./config";
 import { FieldMap, withConfigKeys } from "./rekey";
 
@@ -54,7 +54,7 @@ export const OPERATIONAL_TABLES = tablesOfClass("operational");
 export const MASTER_TABLES = tablesOfClass("master");
 export const AGGREGATE_TABLES = tablesOfClass("aggregate");
 
-/** The database (on every regional server with peers) that holds only the aggregates offered to peer regions. */
+/** The database (on every regional server) that holds only the aggregates offered to peer regions. */
 export const PEERING_DATABASE = "agogsaas_peering";
 
 /** Where a mesh node's connection comes from once the components exist. */
@@ -70,7 +70,7 @@ export type PlannedNode = Omit<MeshNode, "connection" | "replicationPassword"> &
 export interface MeshPlanOfStack {
     nodes: PlannedNode[];
     flows: MeshFlow[];
-    /** The publication offered to the peers (none without peers). */
+    /** The publication offered to the peers. */
     publications: MeshPublication[];
 }
 
@@ -138,8 +138,9 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
         flows.push({ from: anchor, to: edge, tables: MASTER_TABLES, rowFilter: { column: "tenant_id", equals: facility.tenant } });
     });
 
-    if (config.peers.length > 0) {
+    {
         // What this region offers its peers: its own aggregate rows, in a database of their own.
+        // Offered even before any peer is configured, so that a new peer's stack can subscribe first.
         const peering = peeringNodeName(config.stack);
         const ownRows = { column: "region", equals: config.stack };
         nodes.push({
@@ -150,7 +151,8 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
         flows.push({ from: anchor, to: peering, tables: AGGREGATE_TABLES, rowFilter: ownRows });
         publications.push({
             node: peering, name: peeringPublicationName(config.stack), tables: AGGREGATE_TABLES, rowFilter: ownRows,
-            subscriberZones: [...new Set(config.peers.map((p) => p.zone))],
+            // Aggregates may go to any zone; each subscribing stack checks its own side again.
+            subscriberZones: [...ZONES],
             // Each peer's colours subscribe to it: one slot each on this server.
             subscribers: config.peers.length * COLORS.length,
         });

@@ -10,7 +10,7 @@
  * replication, CONNECT on the peering database only, SELECT on the aggregate tables only), never
  * the server's administrator: a peer's stack subscribes its own colours with it and creates its
  * slots with it (see stacks/mesh.ts), and manages nothing on this region's server.
- * `database` is absent when the region has no peers (it offers nothing then).
+ * Every regional stack offers it, peers configured or not, so a new peer can subscribe first.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SovereigntyError } from "../components/errors";
@@ -36,6 +36,7 @@ export interface PeeringInfo {
     zone: Zone;
     /** The region's aggregate subgraph (safe for gateways of any zone). */
     graphqlUrl: string;
+    /** Absent only from stacks that predate the peering publication (refused). */
     database?: PeeringDatabaseInfo;
 }
 
@@ -68,7 +69,7 @@ export function checkedPeering(peer: PeerConfig, index: number, info: PeeringInf
     }
     const db = info.database;
     if (db === undefined || db === null || typeof db !== "object") {
-        throw new SovereigntyError(`${path}.stackReference`, `stack "${peer.stackReference}" offers no peering publication (it has no peers configured)`, `"${peer.stackReference}" listing this region under its peers`);
+        throw new SovereigntyError(`${path}.stackReference`, `stack "${peer.stackReference}" offers no peering publication`, "that stack updated to offer its peering publication first");
     }
     if (typeof db.publication !== "string" || typeof db.database !== "string") {
         // The old contract handed over the administrator's login: never use it.

@@ -76,7 +76,7 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
         // subscribe to each edge and peer directly; peers read a peering database (stacks/mesh.ts).
         replication: {
             edges: config.facilities.length, peerRegions: config.peers.length, blueGreen: true, colourSubscribers: COLORS.length,
-            peeringDatabase: config.peers.length > 0,
+            peeringDatabase: true,
         },
         tags: { "agogsaas-stack": config.stack, environment: config.environment },
     };
@@ -99,13 +99,13 @@ export function planRegional(config: StackConfig): RegionalPlan {
 }
 
 /** The mesh node of a planned node, with its connection from the components that now exist. */
-function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["connection"]>; peering?: MeshNode["connection"] }, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
+function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["connection"]>; peering: MeshNode["connection"] }, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
     const { source, configPath: _configPath, ...rest } = node;
     switch (source.kind) {
         case "colour":
             return { ...rest, connection: own.colours[source.color] };
         case "peering":
-            return { ...rest, connection: own.peering! };
+            return { ...rest, connection: own.peering };
         case "facility": {
             const endpoint = facilities.get(source.facility.id)!;
             return { ...rest, connection: facilityConnection(endpoint), replicationPassword: endpoint.replicationPassword };
@@ -153,9 +153,9 @@ export function deployRegional(config: StackConfig): StackOutputs {
         ({ host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const });
     const colourConnections = Object.fromEntries(COLORS.map((color) => [color, adminConnection(backendDatabases[color]!.database!)]));
     // What the peers subscribe to lives in a database of its own (stacks/mesh.ts explains why).
-    const peeringDatabase = config.peers.length > 0 ? cluster.createDatabase("peering-db", { databaseName: PEERING_DATABASE }) : undefined;
+    const peeringDatabase = cluster.createDatabase("peering-db", { databaseName: PEERING_DATABASE });
     const mesh = new ReplicationMesh("mesh", {
-        nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: peeringDatabase && adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
+        nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,
         publications: plan.mesh.publications,
     });
@@ -174,13 +174,11 @@ export function deployRegional(config: StackConfig): StackOutputs {
         stack: config.stack,
         zone: config.zone,
         graphqlUrl: subgraphUrl(urls.apiUrl, "aggregate"),
-        ...(offered ? {
-            database: {
-                host: cluster.database.host, port: cluster.database.port, database: PEERING_DATABASE,
-                user: offered.user, publication: peeringPublicationName(config.stack),
-            },
-        } : {}),
-    }) as pulumi.Output<PeeringInfo>;
+        database: {
+            host: cluster.database.host, port: cluster.database.port, database: PEERING_DATABASE,
+            user: offered.user, publication: peeringPublicationName(config.stack),
+        },
+    });
 
     return {
         tier: config.tier,
@@ -204,7 +202,7 @@ export function deployRegional(config: StackConfig): StackOutputs {
         topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
         replicationCapacity: cluster.replicationCapacity,
         [PEERING_OUTPUT]: peering,
-        ...(offered ? { [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password) } : {}),
+        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password),
         meshSubscriptions: Object.keys(mesh.subscriptions).sort(),
     };
 }

@@ -135,6 +135,7 @@ describe("bench/synth report", () => {
 
     it("prints the library / bare-SDK ratio per row", () => {
         const rows = tableRows(runs);
+        assert.deepStrictEqual(rows.map((r) => r[r.length - 2]), ["", "1.50x", "1.40x"]);
         assert.deepStrictEqual(rows.map((r) => r[r.length - 1]), ["", "1.50x", "1.40x"]);
         assert.deepStrictEqual(rows.map((r) => r[7]), ["", "20.0", "20.0"]);
     });

@@ -17,7 +17,7 @@ import { runStack } from "../stacks/program";
 import { parseStackConfig } from "../stacks/config";
 import { EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
 import { planRegional } from "../stacks/regional";
-import { TABLE_CATALOG, mayCrossZones, tablesOfClass } from "../components/sovereignty";
+import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../components/sovereignty";
 import { SovereigntyError, ValidationError } from "../components/errors";
 import { checkedPeering } from "../stacks/peers";
 
@@ -78,7 +78,7 @@ function expectedFlows(stack: string): Map<string, ExpectedFlow> {
         flows.set(flowName(blue, edge), { tables: MASTER, rowFilter: { column: "tenant_id", equals: f.tenant } });
     }
     // Its own aggregate rows into its peering database; each peer's offered publication into both colours.
-    if (config.peers.length > 0) flows.set(flowName(blue, `${stack.replace(/-/g, "_")}_peering`), { tables: AGGREGATE, rowFilter: { column: "region", equals: stack } });
+    flows.set(flowName(blue, `${stack.replace(/-/g, "_")}_peering`), { tables: AGGREGATE, rowFilter: { column: "region", equals: stack } });
     for (const p of config.peers) {
         for (const colour of [blue, green]) {
             flows.set(flowName(`${p.stack.replace(/-/g, "_")}_peering`, colour), {
@@ -214,7 +214,7 @@ describe("stacks wire everything (mock runtime)", () => {
                 assert.ok(offered, `publication ${name}`);
                 assert.deepStrictEqual([...(offered.inputs.tables as string[])].sort(), AGGREGATE);
                 assert.deepStrictEqual(offered.inputs.rowFilter, { column: "region", equals: stack });
-                assert.deepStrictEqual(offered.inputs.subscribers, [...new Set(config.peers.map((p) => p.zone))].map((zone) => ({ zone })));
+                assert.deepStrictEqual(offered.inputs.subscribers, ZONES.map((zone) => ({ zone })), "aggregates: any zone may subscribe");
                 const role = r.resources.find((x) => x.type === DYNAMIC && x.inputs.roleName === `${name}_reader`)!;
                 assert.ok(role, "peering login role");
                 assert.deepStrictEqual(role.inputs.tables, AGGREGATE, "SELECT on the aggregate tables only");

@@ -64,7 +64,8 @@ describe("synth CLI (child process)", () => {
         for (const zone of ["zone_eu", "zone_us", "zone_apac"]) assert.ok(mmd.includes(`subgraph ${zone}[`), zone);
         assert.ok(mmd.includes("n_facility_fra_001[(") && mmd.includes("n_facility_waw_001[("));
         assert.match(mmd, /n_facility_waw_001 -\.->\|"orders, [^"]*\(disabled\)"\| n_eu_central_blue/);
-        assert.match(mmd, /n_eu_central_blue ==>\|"inventory_snapshots, facility_status<br\/>where region = 'eu-central'"\| n_us_east_blue/);
+        // A peer's aggregates cross into this stack's colours from the peer's peering database (subscribed here).
+        assert.match(mmd, /n_us_east_peering ==>\|"inventory_snapshots, facility_status<br\/>where region = 'us-east'"\| n_eu_central_blue/);
         assert.ok(!mmd.includes("SOVEREIGNTY VIOLATION"));
     });
 

@@ -34,7 +34,7 @@ export function growth(measurements: readonly Measurement[], mode: string, small
 export const HEADER = [
     "mode", "facilities", "resources", "eval s", "cpu s", "load s", "peak RSS MiB",
     "per facility: resources", "per facility: ms", "per facility: KiB RSS",
-    "bare SDK eval s", "bare SDK RSS MiB", "library / bare SDK",
+    "bare SDK eval s", "bare SDK RSS MiB", "library / bare SDK", "library / bare SDK (CPU)",
 ] as const;
 
 /** One row per measurement, in HEADER's columns. */
@@ -58,6 +58,8 @@ export function tableRows(measurements: readonly Measurement[]): string[][] {
             m.baseline ? seconds(m.baseline.evalMs) : "",
             m.baseline ? (m.baseline.maxRssKb / MIB).toFixed(0) : "",
             m.baseline ? `${(m.library.evalMs / m.baseline.evalMs).toFixed(2)}x` : "",
+            // CPU time is less sensitive than wall time to other jobs on a shared machine.
+            m.baseline ? `${(m.library.cpuMs / m.baseline.cpuMs).toFixed(2)}x` : "",
         ];
     });
 }

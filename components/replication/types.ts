@@ -117,7 +117,7 @@ export interface MeshPublication {
     rowFilter?: RowFilter;
     /** Zones the subscribers are in: the tables must be allowed to flow into each (sovereignty). At least one. */
     subscriberZones: Zone[];
-    /** Replication slots the subscribers will create on the node's server (counted against its capacity); default 1. */
+    /** Replication slots the subscribers will create on the node's server (counted against its capacity; 0 = offered, none yet); default 1. */
     subscribers?: number;
     /** Login role of the subscribers (LOGIN + replication, CONNECT on this database, SELECT on `tables` only); default `<name>_reader`. */
     roleName?: string;

@@ -196,8 +196,8 @@ function validatePublications(publications: readonly MeshPublication[], nodes: M
             assertTablesMayFlow(`${field}.tables`, assertZone(`nodes.${node.name}.zone`, node.zone), assertZone(`${field}.subscriberZones[${j}]`, zone), tables);
         });
         const subscribers = publication.subscribers ?? 1;
-        if (typeof subscribers !== "number" || !Number.isInteger(subscribers) || subscribers < 1) {
-            throw new ValidationError(`${field}.subscribers`, `must be an integer >= 1, got ${JSON.stringify(subscribers)}`);
+        if (typeof subscribers !== "number" || !Number.isInteger(subscribers) || subscribers < 0) {
+            throw new ValidationError(`${field}.subscribers`, `must be an integer >= 0, got ${JSON.stringify(subscribers)}`);
         }
         const roleName = publication.roleName === undefined ? publicationReaderRoleName(name) : assertSqlIdentifier(`${field}.roleName`, publication.roleName);
         if (roles.has(roleName)) throw new ValidationError(`${field}.roleName`, `role "${roleName}" is already used by the mesh`, "a role of its own: it must see nothing but this publication's tables");
