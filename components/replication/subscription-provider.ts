@@ -267,6 +267,35 @@ export async function applySubscription(raw: SubscriptionInputs): Promise<Subscr
 }
 
 /**
+ * While an initial copy is in progress, DROP SUBSCRIPTION connects to the publisher to drop the
+ * table-sync slots even with `slot_name = NONE`. With publisher and subscriber on one cluster that
+ * can deadlock: a table-sync worker creating its slot waits for running transactions (the DROP's
+ * own) while the DROP waits for that slot. So: wait for the disabled subscription's workers to
+ * exit, then drop its table-sync slots (`pg_<subid>_sync_<relid>_<sysid>`) through the publisher
+ * admin first; DROP SUBSCRIPTION then finds none. Best effort: an unreachable publisher is skipped
+ * (DROP SUBSCRIPTION then gives up on it without waiting, as for the main slot).
+ */
+async function dropTablesyncSlots(subscriber: Client, props: SubscriptionInputs): Promise<void> {
+    const { rows } = await subscriber.query<{ oid: number; syncing: number }>(
+        "SELECT s.oid, (SELECT count(*)::int FROM pg_subscription_rel r WHERE r.srsubid = s.oid AND r.srsubstate <> 'r') AS syncing " +
+        "FROM pg_subscription s WHERE s.subname = $1 AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+        [props.subscriptionName]);
+    if (rows.length === 0 || rows[0].syncing === 0) return;
+    const subid = rows[0].oid;
+    const deadline = Date.now() + 15_000;
+    while (Date.now() < deadline) {
+        const workers = await subscriber.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_subscription WHERE subid = $1 AND pid IS NOT NULL", [subid]);
+        if (workers.rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await withClient(props.publisherAdmin, async (publisher) => {
+        const slots = await publisher.query<{ slot_name: string }>(
+            "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1", [`pg\\_${subid}\\_sync\\_%`]);
+        for (const slot of slots.rows) await dropSlotIfPresent(publisher, slot.slot_name, 5_000);
+    }, { connectTimeoutMs: 5_000 }).catch(() => undefined);
+}
+
+/**
  * Drops the subscription without ever waiting on the publisher, then drops its slot if the
  * publisher answers; otherwise reports the slot left behind.
  */
@@ -278,6 +307,7 @@ export async function dropSubscription(props: SubscriptionInputs & { slotName?: 
         if (!exists) return false;
         await client.query(`ALTER SUBSCRIPTION ${name} DISABLE`);
         await client.query(`ALTER SUBSCRIPTION ${name} SET (slot_name = NONE)`);
+        await dropTablesyncSlots(client, props);
         await client.query(`DROP SUBSCRIPTION ${name}`);
         return true;
     });

@@ -191,6 +191,27 @@ describe("replication providers on real PostgreSQL", function () {
         assert.strictEqual((await regionPg.query("SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = $1", [colours.name]))[0].n, 0, "slot dropped");
     });
 
+    it("deleting a same-server subscription during its initial copy neither hangs nor leaves slots", async () => {
+        // Before the table-sync slots were dropped first, DROP SUBSCRIPTION here deadlocked with a
+        // table-sync worker creating its slot (seen about once in 20-40 cycles on this machine).
+        const regionPg = cluster.get("region");
+        const tables = ["orders", "customers", "products", "product_prices", "inventory_snapshots", "facility_status", "inventory_transactions", "production_logs"];
+        const blue = await regionPg.createDatabase("drop_blue");
+        const green = await regionPg.createDatabase("drop_green");
+        await ensureCatalogTables(blue, tables);
+        await insertOrders(blue, LA, "copy", 5000);
+        const flow: ManualFlow = { from: blue, to: green, fromNode: "drop_blue", name: "mesh_drop_blue_to_drop_green", tables };
+        for (let cycle = 0; cycle < 20; cycle++) {
+            await ensureCatalogTables(green, tables);
+            await withClient(green, (c) => c.query("TRUNCATE orders"));
+            await wireFlow(flow);
+            const state = { ...subscriptionInputs(flow), slotName: flow.name } as SubscriptionState;
+            await withDeadline(subscriptionProvider.delete!(flow.name, state), 30_000, `cycle ${cycle}: DROP SUBSCRIPTION hung`);
+            const left = await regionPg.query("SELECT slot_name FROM pg_replication_slots WHERE database = $1", [blue.database]);
+            assert.deepStrictEqual(left, [], `cycle ${cycle}: no slot left behind`);
+        }
+    });
+
     it("PostgresDatabase: creates, adopts, changes owner, reads, and drops only when asked", async () => {
         const admin = cluster.get("region").connection();
         const inputs = { connection: admin, databaseName: "green_app", dropOnDelete: false };
