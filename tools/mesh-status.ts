@@ -16,6 +16,7 @@ import * as fs from "fs";
 import { PgConnection, withClient } from "../components/postgres/connection";
 import { MeshTopology, formatMeshStatus, hasProblems, meshStatus } from "../components/replication/status";
 import { exporterQueriesYaml, meshPrometheusRuleYaml } from "../components/replication/alerts";
+import { runCli } from "./run-cli";
 
 function usage(message: string): never {
     console.error(`mesh:status: ${message}\nusage: npm run mesh:status -- --node NAME=postgres://user@host:port/db [--node ...] [--topology FILE] [--json]`);
@@ -92,9 +93,4 @@ async function main(argv: string[]): Promise<number> {
     return hasProblems(status) ? 1 : 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (err) => {
-        console.error(`mesh:status: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(2);
-    });
-}
+runCli(module, main, { crashCode: 2, prefix: "mesh:status", showStack: false });

@@ -14,6 +14,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { loadStackConfigFiles } from "../synth/stack-config";
 import { EdgeStackTask, FleetPlan, planFleet } from "./plan";
 import { runRollout } from "./schedule";
+import { runCli } from "../run-cli";
 
 const USAGE = `usage: npm run fleet -- --stack <regional stack> [options]
   --plan                  print the plan and exit (no Pulumi CLI needed)
@@ -96,12 +97,4 @@ export async function main(argv: string[]): Promise<number> {
     return failed.length > 0 || report.stoppedAtWave !== undefined ? 1 : 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.message : String(err));
-            process.exitCode = 1;
-        },
-    );
-}
+runCli(module, main, { showStack: false });

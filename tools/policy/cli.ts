@@ -16,6 +16,7 @@ import type { SynthResult } from "../synth/mock-runtime";
 import { EvaluateOptions, PolicyConfigFile, evaluatePolicies, mandatoryViolations } from "./evaluate";
 import { formatViolations } from "./report";
 import { policyConfigForZone, stackOptions } from "./stack-options";
+import { runCli } from "../run-cli";
 
 const USAGE = [
     "usage: npm run policy -- --input <synth.json> [--zone us|eu|apac] [--policy-config <file>] [--dir <project dir>] [--json]",
@@ -80,12 +81,4 @@ export async function main(argv: string[]): Promise<number> {
     }
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-            process.exitCode = 1;
-        },
-    );
-}
+runCli(module, main);

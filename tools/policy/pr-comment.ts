@@ -17,6 +17,7 @@ import { GITHUB_COMMENT_LIMIT, diffMarkdown, diffSynth } from "../synth/compare"
 import { evaluatePolicies, mandatoryViolations } from "./evaluate";
 import { violationsMarkdown } from "./report";
 import { stackOptions } from "./stack-options";
+import { runCli } from "../run-cli";
 
 /** Hidden marker so a CI step can find and update its own comment. */
 export const COMMENT_MARKER = "<!-- agogsaas-offline-preview -->";
@@ -75,12 +76,4 @@ async function main(argv: string[]): Promise<number> {
     return failed ? 1 : 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-            process.exitCode = 1;
-        },
-    );
-}
+runCli(module, main);

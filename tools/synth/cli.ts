@@ -16,6 +16,7 @@ import { formatSummary } from "./summary";
 import { loadSteps, SynthOption, SynthOptionValues, SynthStep } from "./steps";
 import { runStack } from "../../stacks/program";
 import { tuneSdkRegistration } from "../../stacks/sdk-tuning";
+import { runCli } from "../run-cli";
 
 /** The CLI's own options; steps add theirs (see steps.ts). */
 const CLI_OPTIONS: SynthOption[] = [
@@ -141,12 +142,4 @@ export async function main(argv: string[]): Promise<number> {
     });
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-            process.exitCode = 1;
-        },
-    );
-}
+runCli(module, main);
