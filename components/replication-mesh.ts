@@ -190,8 +190,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 const from = node(publisherName);
                 // An external node's connection already logs in as its replication role.
                 const external = from.external === true;
+                // From the node's shared admin Output: the connection object is unwrapped once per node, not once per use.
                 login = pulumi.secret(pulumi.all([
-                    pulumi.output(from.connection as pulumi.Input<PgConnectionInput>), from.replicationHost, from.replicationPort, external ? undefined : passwords.get(publisherName)!,
+                    admin(publisherName), from.replicationHost, from.replicationPort, external ? undefined : passwords.get(publisherName)!,
                 ]).apply(([conn, host, port, password]) => ({
                     host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
                     user: external ? conn.user : replicationRoleName(publisherName), password: external ? conn.password : password!, ssl: conn.ssl ?? "disable",
@@ -295,7 +296,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         }
 
         // Host, port, database and user only: unsecret so that the status command can read the stack output.
-        this.topology = pulumi.unsecret(pulumi.all([...plan.nodes.values()].map((n) => pulumi.output(n.connection as pulumi.Input<PgConnectionInput>)))
+        this.topology = pulumi.unsecret(pulumi.all([...plan.nodes.values()].map((n) => admin(n.name)))
             .apply((conns) => ({
                 nodes: [...plan.nodes.values()].map((n, i) => ({
                     name: n.name, zone: n.zone, role: n.role,

@@ -11,7 +11,7 @@ import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { parseStackConfig } from "../stacks/config";
 import { FACILITY_ID_PATTERN } from "../components/edge/args";
 import { SITES, defaultTenantCount, facilityId, fleetConfig, generateFacilities, generateTenants } from "../bench/synth/fleet-config";
-import { registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
+import { STACK_REFERENCE_TYPE, registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
 import { Measurement, growth, perFacility, tableRows } from "../bench/synth/report";
 import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
 import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
@@ -114,11 +114,31 @@ describe("bench/synth bare-SDK replay", () => {
         assert.deepStrictEqual(shape(replayed.resources), shape(original.resources));
         assert.deepStrictEqual(replayed.outputs, { answer: 42 });
     });
+
+    it("replays recorded reads: a StackReference and the outputs fetched from it", async () => {
+        const fetched: string[] = [];
+        const original = pulumi.StackReference.prototype.getOutput;
+        pulumi.StackReference.prototype.getOutput = function (name) {
+            fetched.push(String(name));
+            return original.call(this, name);
+        };
+        try {
+            const program = replayProgram({
+                resources: [], outputs: {},
+                reads: [{ urn: "u", type: STACK_REFERENCE_TYPE, name: "edge-ref", id: "org/agogsaas/edge-x", inputs: {}, outputNames: ["healthUrl", "adminUser"] }],
+            });
+            const replayed = await synthesize({ project: "p", stack: "s", program });
+            assert.strictEqual(replayed.resources.length, 0, "a read is not a registration");
+            assert.deepStrictEqual(fetched, ["healthUrl", "adminUser"]);
+        } finally {
+            pulumi.StackReference.prototype.getOutput = original;
+        }
+    });
 });
 
 describe("bench/synth report", () => {
     const result = (resources: number, evalMs: number, maxRssKb = 1024): WorkerResult => ({
-        kind: "library", resources, custom: resources, types: {}, loadMs: 0, evalMs, cpuMs: evalMs, maxRssKb,
+        kind: "library", resources, reads: 0, custom: resources, types: {}, loadMs: 0, evalMs, cpuMs: evalMs, maxRssKb,
     });
     const m = (facilities: number, evalMs: number, resources: number, baselineMs?: number): Measurement => ({
         mode: "inline", facilities, library: result(resources, evalMs), baseline: baselineMs === undefined ? undefined : result(resources, baselineMs),
@@ -137,7 +157,8 @@ describe("bench/synth report", () => {
         const rows = tableRows(runs);
         assert.deepStrictEqual(rows.map((r) => r[r.length - 2]), ["", "1.50x", "1.40x"]);
         assert.deepStrictEqual(rows.map((r) => r[r.length - 1]), ["", "1.50x", "1.40x"]);
-        assert.deepStrictEqual(rows.map((r) => r[7]), ["", "20.0", "20.0"]);
+        assert.deepStrictEqual(rows.map((r) => r[8]), ["", "20.0", "20.0"]);
+        assert.deepStrictEqual(rows.map((r) => r[3]), ["0", "0", "0"]);
     });
 });
 

@@ -21,6 +21,8 @@ export interface WorkerResult {
     kind: MeasurementKind;
     /** Resources registered (the stack resource excluded). */
     resources: number;
+    /** Resources read rather than registered (StackReferences), not counted in `resources`. */
+    reads: number;
     /** Of which custom resources (the rest are components). */
     custom: number;
     /** Count per type token, most frequent first. */

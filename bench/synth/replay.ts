@@ -5,6 +5,10 @@
  * dependencies (as `dependsOn`), registered in the recorded order. What the library adds on top of
  * this (validation, Output chains, closures, component bookkeeping) is the library's overhead.
  *
+ * Resources the program READ (`pulumi.StackReference`: a resource, read from the engine rather
+ * than registered) are replayed too, after the registered ones: the same reference, and a
+ * `getOutput` for every stack output the program asked for (the values are not consumed).
+ *
  * Deliberately not replayed: the library's own Output plumbing between resources (an input that
  * was another resource's output arrives here as its plain recorded value, with that resource in
  * `dependsOn`), and dynamic-provider closure serialisation (the serialised `__provider` string is
@@ -72,10 +76,27 @@ class ReplayedComponent extends pulumi.ComponentResource {
 class ReplayedCustomResource extends pulumi.CustomResource {}
 class ReplayedProvider extends pulumi.ProviderResource {}
 
+/** A resource the program read instead of registering (a StackReference), and the outputs it asked for. */
+export interface RecordedRead {
+    urn: string;
+    type: string;
+    name: string;
+    /** The id read (a StackReference's: the referenced stack's name). */
+    id: string;
+    parent?: string;
+    inputs: Record<string, unknown>;
+    /** Stack outputs fetched with getOutput/requireOutput, in call order (repeats kept). */
+    outputNames: string[];
+}
+
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
+
 /** What the library measurement writes for the replay. */
 export interface RecordedGraph extends Pick<SynthResult, "resources" | "outputs"> {
     /** Per custom resource type: every property its class declares (inputs and outputs). */
     declaredProperties?: Record<string, string[]>;
+    /** Resources read (StackReferences); default none. */
+    reads?: RecordedRead[];
 }
 
 /**
@@ -115,6 +136,15 @@ export function replayProgram(recorded: RecordedGraph): () => Record<string, unk
                 resource = new ReplayedCustomResource(r.type, r.name, inputs, opts);
             }
             created.set(r.urn, resource);
+        }
+        for (const read of recorded.reads ?? []) {
+            const parent = read.parent === undefined ? undefined : created.get(read.parent);
+            if (read.type === STACK_REFERENCE_TYPE) {
+                const ref = new pulumi.StackReference(read.name, { name: read.id }, { parent });
+                for (const output of read.outputNames) ref.getOutput(output);
+            } else {
+                new ReplayedCustomResource(read.type, read.name, read.inputs, { parent, id: read.id });
+            }
         }
         return recorded.outputs;
     };

@@ -32,7 +32,7 @@ export function growth(measurements: readonly Measurement[], mode: string, small
 }
 
 export const HEADER = [
-    "mode", "facilities", "resources", "eval s", "cpu s", "load s", "peak RSS MiB",
+    "mode", "facilities", "resources", "read", "eval s", "cpu s", "load s", "peak RSS MiB",
     "per facility: resources", "per facility: ms", "per facility: KiB RSS",
     "bare SDK eval s", "bare SDK RSS MiB", "library / bare SDK", "library / bare SDK (CPU)",
 ] as const;
@@ -48,6 +48,8 @@ export function tableRows(measurements: readonly Measurement[]): string[][] {
             m.mode,
             String(m.facilities),
             String(m.library.resources),
+            // Resources read (StackReferences), not in `resources`; replayed by the baseline too.
+            String(m.library.reads ?? 0),
             seconds(m.library.evalMs),
             seconds(m.library.cpuMs),
             seconds(m.library.loadMs),

@@ -9,7 +9,7 @@
 import * as fs from "fs";
 import { performance } from "perf_hooks";
 import { WorkerRequest, WorkerResult } from "./protocol";
-import type { RecordedGraph } from "./replay";
+import type { RecordedGraph, RecordedRead } from "./replay";
 
 /**
  * Records, per type token, the property names a custom resource declares (its inputs and the
@@ -28,6 +28,51 @@ function recordDeclaredProperties(): Map<string, string[]> {
         return original(onto, label, props);
     };
     return declared;
+}
+
+/**
+ * Records the resources the program reads (the mock monitor's `readResource`: StackReferences)
+ * and, per StackReference, the outputs fetched from it. The synth result lists only registered
+ * resources; the replay needs the reads too, so that the baseline does the same kinds of work.
+ */
+function recordReads(): () => RecordedRead[] {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: { readResource: (req: any, cb: (err: any, res: any) => void) => Promise<void> } } };
+    const { unwrapSerialised } = require("../../tools/synth/mock-runtime") as typeof import("../../tools/synth/mock-runtime");
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const reads: RecordedRead[] = [];
+    const byName = new Map<string, RecordedRead>();
+    const originalRead = MockMonitor.prototype.readResource;
+    MockMonitor.prototype.readResource = function (req, callback) {
+        return originalRead.call(this, req, (err, response) => {
+            if (!err && response) {
+                const read: RecordedRead = {
+                    urn: response.getUrn(), type: req.getType(), name: req.getName(), id: req.getId(),
+                    parent: req.getParent() || undefined,
+                    inputs: unwrapSerialised(req.getProperties()?.toJavaScript() ?? {}, "", []) as Record<string, unknown>,
+                    outputNames: byName.get(req.getName())?.outputNames ?? [],
+                };
+                reads.push(read);
+                byName.set(read.name, read);
+            }
+            callback(err, response);
+        });
+    };
+    // getOutput is called before the read completes: collect the names by reference name.
+    const proto = pulumi.StackReference.prototype as unknown as Record<"getOutput" | "requireOutput", (this: { __name: string }, name: unknown) => unknown>;
+    for (const method of ["getOutput", "requireOutput"] as const) {
+        const original = proto[method];
+        proto[method] = function (name) {
+            if (typeof name === "string") {
+                const read = byName.get(this.__name) ?? ({ name: this.__name, outputNames: [] } as unknown as RecordedRead);
+                read.outputNames.push(name);
+                byName.set(this.__name, read);
+            }
+            return original.call(this, name);
+        };
+    }
+    return () => reads;
 }
 
 function applyProcessSettings(request: WorkerRequest): void {
@@ -49,6 +94,7 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     tuneSdkRegistration(request.stackCapture);
 
     const declared = request.kind === "library" ? recordDeclaredProperties() : undefined;
+    const reads = recordReads();
     const config = JSON.parse(fs.readFileSync(request.configFile, "utf8")) as Record<string, string>;
     const program = request.kind === "library"
         ? runStack
@@ -63,7 +109,7 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     const maxRssKb = process.resourceUsage().maxRSS;
 
     if (request.kind === "library" && request.recordFile) {
-        const recorded: RecordedGraph = { resources: result.resources, outputs: result.outputs, declaredProperties: Object.fromEntries(declared!) };
+        const recorded: RecordedGraph = { resources: result.resources, outputs: result.outputs, declaredProperties: Object.fromEntries(declared!), reads: reads() };
         fs.writeFileSync(request.recordFile, JSON.stringify(recorded));
     }
     const types = new Map<string, number>();
@@ -71,6 +117,7 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     return {
         kind: request.kind,
         resources: result.resources.length,
+        reads: reads().length,
         custom: result.resources.filter((r) => r.custom).length,
         types: Object.fromEntries([...types].sort((a, b) => b[1] - a[1])),
         loadMs,
