@@ -23,6 +23,7 @@ import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, pee
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
 import { subgraphUrl } from "../components/federation-gateway";
+import { MeshMonitoring } from "../components/replication/monitoring";
 import type { StackOutputs } from "./program";
 
 /** Which config key each RegionalCluster args path comes from (for error messages). */
@@ -158,6 +159,12 @@ export function deployRegional(config: StackConfig): StackOutputs {
         nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,
         publications: plan.mesh.publications,
+    });
+    // Lag and retained-WAL alerts, fed by one postgres_exporter per mesh database of this server.
+    new MeshMonitoring("mesh-monitoring", {
+        cluster,
+        connection: adminConnection(peeringDatabase),
+        databases: { ...Object.fromEntries(COLORS.map((color) => [color, backendDatabases[color]!.database!.database])), peering: peeringDatabase.database },
     });
 
     // The gateway reaches this region's backend inside the cluster (personal types never leave it).
