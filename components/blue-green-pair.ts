@@ -286,6 +286,8 @@ export class BlueGreenPair extends pulumi.ComponentResource {
     constructor(name: string, args: BlueGreenPairArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad input must register nothing, not even this component.
         const s = resolveBlueGreenArgs(name, args);
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super("agogsaas:bluegreen:BlueGreenPair", name, {}, opts);
         this.settings = s;
         const parent = { parent: this };

@@ -66,6 +66,8 @@ export class EdgeSite extends pulumi.ComponentResource {
     constructor(name: string, args: EdgeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad arg must not register even the component itself.
         const settings = validateEdgeSiteArgs(name, args);
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super(EDGE_SITE_TYPE, name, {}, opts);
 
         this.facilityId = settings.facilityId;

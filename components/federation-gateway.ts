@@ -153,6 +153,8 @@ export class FederationGateway extends pulumi.ComponentResource {
             field: `${name}.subgraphs`,
             subgraphs: args.subgraphs.map((s) => ({ ...s, url: `https://${s.name}.subgraph.invalid/graphql` })),
         });
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super(FEDERATION_GATEWAY_TYPE, name, {}, opts);
 
         this.publicSdl = preview.publicSdl;

@@ -219,6 +219,8 @@ export class RegionalCluster extends pulumi.ComponentResource implements Databas
     constructor(name: string, args: RegionalClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad input must register nothing, not even this component.
         const settings = resolveRegionalClusterArgs(args);
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super("agogsaas:regional:RegionalCluster", name, {}, opts);
         this.settings = settings;
         this.replicationCapacity = settings.replicationCapacity;

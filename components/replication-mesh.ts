@@ -43,7 +43,7 @@ export type { MeshFlow, MeshNode, MeshPublication, FlowOptions, NodeRole, Publis
 export type { RowFilter } from "./replication/row-filter";
 
 export interface ReplicationMeshArgs {
-    /** Databases taking part (see MeshNode for every field and its default). At least one. */
+    /** Databases taking part (see MeshNode for every field and its default). At least one. Required. */
     nodes: MeshNode[];
     /** Table sets replicated between nodes (see MeshFlow). Default none. */
     flows?: MeshFlow[];
@@ -120,6 +120,8 @@ export class ReplicationMesh extends pulumi.ComponentResource {
     constructor(name: string, args: ReplicationMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: nothing (not even this component) is registered when the mesh is wrong.
         const plan = validateMesh(args?.nodes, args?.flows ?? [], args?.publications ?? []);
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super("agogsaas:replication:ReplicationMesh", name, {}, opts);
         this.plan = plan;
 

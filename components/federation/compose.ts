@@ -20,19 +20,20 @@ import { TypeClassification, assertSubgraphMayCrossZones, classifyTypes, mostSen
 
 /** One subgraph, as the composer needs it (URLs resolved). */
 export interface SubgraphDefinition {
-    /** Subgraph name, usually the region's stack name (`us-east`). Lower case, digits and dashes. */
+    /** Subgraph name, usually the region's stack name (`us-east`). Lower case, digits and dashes. Required. */
     name: string;
-    /** Sovereignty zone where the subgraph's data lives. */
+    /** Sovereignty zone where the subgraph's data lives. Required. */
     zone: Zone;
-    /** Endpoint the gateway queries (`https://…/graphql`). */
+    /** Endpoint the gateway queries (`https://…/graphql`). Required. */
     url: string;
-    /** The subgraph's schema (Federation v2 SDL). */
+    /** The subgraph's schema (Federation v2 SDL). Required. */
     sdl: string;
 }
 
 export interface ComposeInput {
-    /** Zone the gateway runs in; subgraphs of other zones may only contribute aggregate types. */
+    /** Zone the gateway runs in; subgraphs of other zones may only contribute aggregate types. Required. */
     gatewayZone: Zone;
+    /** The regional subgraphs to compose. Required. */
     subgraphs: SubgraphDefinition[];
     /** Path of the subgraph list in error messages. Default `subgraphs`. */
     field?: string;

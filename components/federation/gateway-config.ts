@@ -14,9 +14,9 @@ export const GATEWAY_PORT = 4000;
 export const GATEWAY_HEALTH_PATHS = { liveness: "/healthcheck", readiness: "/readiness" } as const;
 
 export interface GatewayConfigOptions {
-    /** Response cache TTL, seconds (aggregates are refreshed periodically; staleness is expected). */
+    /** Response cache TTL, seconds (aggregates are refreshed periodically; staleness is expected). Required. */
     cacheTtlSeconds: number;
-    /** Name of the environment variable holding the Redis URL. */
+    /** Name of the environment variable holding the Redis URL. Required. */
     redisUrlEnv: string;
 }
 

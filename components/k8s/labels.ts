@@ -7,17 +7,17 @@ import { DataClassification, residencyTags, Zone } from "../sovereignty";
 export const PART_OF = "agogsaas";
 
 export interface AppLabelOptions {
-    /** `app.kubernetes.io/name`: what the software is. */
+    /** `app.kubernetes.io/name`: what the software is. Required. */
     name: string;
-    /** `app.kubernetes.io/instance`: which deployment of it. */
+    /** `app.kubernetes.io/instance`: which deployment of it. Required. */
     instance: string;
-    /** `app.kubernetes.io/component`, e.g. "server", "cache". */
+    /** `app.kubernetes.io/component`, e.g. "server", "cache". Required. */
     component: string;
-    /** `app.kubernetes.io/version`, when the object runs one version. */
+    /** `app.kubernetes.io/version`, when the object runs one version. Default: no version label. */
     version?: string;
-    /** Residency labels for data-bearing objects. */
+    /** Residency labels for data-bearing objects. Default: none. */
     residency?: { zone: Zone; classification: DataClassification };
-    /** Anything else (e.g. `color`). */
+    /** Anything else (e.g. `color`). Default: none. */
     extra?: Record<string, string>;
 }
 

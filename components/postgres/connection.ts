@@ -23,15 +23,15 @@ export type PgSslMode = "disable" | "require" | "verify-full";
 
 /** A resolved PostgreSQL connection. */
 export interface PgConnection {
-    /** Host name or address. */
+    /** Host name or address. Required. */
     host: string;
-    /** TCP port. */
+    /** TCP port. Required. */
     port: number;
-    /** Database name. */
+    /** Database name. Required. */
     database: string;
-    /** Role to log in as. */
+    /** Role to log in as. Required. */
     user: string;
-    /** Password of `user`; always a secret in Pulumi state. */
+    /** Password of `user`; always a secret in Pulumi state. Required. */
     password: string;
     /** TLS mode; default `disable`. */
     ssl?: PgSslMode;
@@ -49,7 +49,7 @@ export interface ClientOptions {
     lockTimeoutMs?: number;
     /** `application_name` shown in pg_stat_activity; default `agogsaas`. */
     applicationName?: string;
-    /** Connect to this database instead of `conn.database` (e.g. `postgres` for CREATE DATABASE). */
+    /** Connect to this database instead of `conn.database` (e.g. `postgres` for CREATE DATABASE). Default `conn.database`. */
     database?: string;
 }
 

@@ -91,9 +91,9 @@ export const postgresDatabaseProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Component-facing arguments. */
 export interface PostgresDatabaseArgs {
-    /** Admin connection to the server (password as a secret); its `database` is the maintenance database, usually `postgres`. */
+    /** Admin connection to the server (password as a secret); its `database` is the maintenance database, usually `postgres`. Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Name of the database to create: a plain lower-case identifier (validated before anything is registered). */
+    /** Name of the database to create: a plain lower-case identifier (validated before anything is registered). Required. */
     databaseName: string;
     /** Owner role (must exist); default: the connecting user. */
     owner?: pulumi.Input<string>;

@@ -155,13 +155,13 @@ export const monitoringRoleProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link MonitoringRole}. */
 export interface MonitoringRoleArgs {
-    /** Admin connection to any database of the server (password as a secret). */
+    /** Admin connection to any database of the server (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Role name: a plain lower-case identifier, not starting with `pg_`. */
+    /** Role name: a plain lower-case identifier, not starting with `pg_`. Required. */
     roleName: string;
-    /** Role password (made secret). */
+    /** Role password (made secret). Required. */
     password: pulumi.Input<string>;
-    /** Databases the role may CONNECT to; no default (the exporter's targets). */
+    /** Databases the role may CONNECT to; Required (the exporter's targets). */
     databases: pulumi.Input<pulumi.Input<string>[]>;
 }
 

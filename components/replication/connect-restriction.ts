@@ -85,7 +85,7 @@ export const connectRestrictionProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link ConnectRestriction}. */
 export interface ConnectRestrictionArgs {
-    /** Admin connection to the database to restrict (password as a secret). */
+    /** Admin connection to the database to restrict (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
 }
 

@@ -150,11 +150,11 @@ export const edgePriorityProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link EdgePriorityGuard}. */
 export interface EdgePriorityArgs {
-    /** Admin connection to the regional database (password as a secret). */
+    /** Admin connection to the regional database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Operational tables to guard. */
+    /** Operational tables to guard. Required. */
     tables: string[];
-    /** Facilities whose rows belong to their edge. */
+    /** Facilities whose rows belong to their edge. Required. */
     facilities: pulumi.Input<string[]>;
 }
 

@@ -43,11 +43,11 @@ export const ALERT_GROUP = "agogsaas-replication-mesh";
 export type MonitoredCluster = Pick<RegionalCluster, "addons" | "k8sProvider" | "addPrometheusRules">;
 
 export interface MeshMonitoringArgs {
-    /** The regional cluster; its monitoring add-on (kube-prometheus-stack) must be enabled. No default. */
+    /** The regional cluster; its monitoring add-on (kube-prometheus-stack) must be enabled. Required. */
     cluster: MonitoredCluster;
-    /** Admin connection to any database of the regional server (creates the role; host, port and TLS mode are reused by the exporter). No default. */
+    /** Admin connection to any database of the regional server (creates the role; host, port and TLS mode are reused by the exporter). Required. */
     connection: PgConnectionInput;
-    /** Databases to scrape, by a short DNS-label key used in release names, e.g. `{ blue: "backend_blue" }`. No default; at least one. */
+    /** Databases to scrape, by a short DNS-label key used in release names, e.g. `{ blue: "backend_blue" }`. Required; at least one. */
     databases: Record<string, pulumi.Input<string>>;
     /** Name of the monitoring login; default `agogsaas_monitor`. */
     roleName?: string;
@@ -94,6 +94,8 @@ export class MeshMonitoring extends pulumi.ComponentResource {
     constructor(name: string, args: MeshMonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad input registers nothing.
         const settings = resolve(name, args);
+        // Args are not handed to super(): the engine would store them as the component's inputs in state,
+        // and a password given as a plain string there would not be encrypted. Children carry them instead.
         super("agogsaas:replication:MeshMonitoring", name, {}, opts);
         const cluster = args.cluster;
         // Field by field: the connection as a whole carries the (secret) admin password.

@@ -182,11 +182,11 @@ export const publicationProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link Publication}. */
 export interface PublicationArgs {
-    /** Admin connection to the publishing database (password as a secret). */
+    /** Admin connection to the publishing database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Publication name (plain identifier). */
+    /** Publication name (plain identifier). Required. */
     publicationName: string;
-    /** Tables in schema public. */
+    /** Tables in schema public. Required. */
     tables: string[];
     /** Filter applied to every table; default none. */
     rowFilter?: RowFilter;

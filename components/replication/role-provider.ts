@@ -150,13 +150,13 @@ export const replicationRoleProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link ReplicationRole}. */
 export interface ReplicationRoleArgs {
-    /** Admin connection to the publishing database (password as a secret). */
+    /** Admin connection to the publishing database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Role name (plain identifier). */
+    /** Role name (plain identifier). Required. */
     roleName: string;
-    /** Role password (made secret). */
+    /** Role password (made secret). Required. */
     password: pulumi.Input<string>;
-    /** Tables the role may SELECT. */
+    /** Tables the role may SELECT. Required. */
     tables: pulumi.Input<string[]>;
     /** Set the REPLICATION attribute; default true. */
     replicationAttribute?: boolean;

@@ -19,17 +19,17 @@ import { assertSqlIdentifier, ident, sqlLiteral, SqlScalar } from "../postgres/s
 
 /** Keep rows whose `column` equals one value. */
 export interface RowFilterEquals {
-    /** Column compared (must exist in every table of the flow). */
+    /** Column compared (must exist in every table of the flow). Required. */
     column: string;
-    /** The value rows must have. */
+    /** The value rows must have. Required. */
     equals: SqlScalar;
 }
 
 /** Keep rows whose `column` is one of several values. */
 export interface RowFilterIn {
-    /** Column compared (must exist in every table of the flow). */
+    /** Column compared (must exist in every table of the flow). Required. */
     column: string;
-    /** The values rows may have (at least one). */
+    /** The values rows may have (at least one). Required. */
     in: SqlScalar[];
 }
 

@@ -60,9 +60,9 @@ export const catalogTablesProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link CatalogTables}. */
 export interface CatalogTablesArgs {
-    /** Admin connection to the node's database (password as a secret). */
+    /** Admin connection to the node's database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Catalog tables to create if missing. */
+    /** Catalog tables to create if missing. Required. */
     tables: string[];
 }
 

@@ -15,7 +15,7 @@
  *   publication `ALTER SUBSCRIPTION ... REFRESH PUBLICATION`: never a replacement (which would
  *   copy all data again);
  * - delete never waits on the publisher: DISABLE, `SET (slot_name = NONE)`, DROP (none of which
- *   contact the publisher), then drop the slot through the publisher's admin connection if it is
+ *   contact the publisher), then drop the slot through `publisherAdmin` if the publisher is
  *   reachable; otherwise the slot left behind is reported (stderr and the returned report; the
  *   status command lists it as an orphan, and it keeps WAL until `max_slot_wal_keep_size`);
  * - a slot left over from an earlier subscription is reused only with `copy_data = false`
@@ -363,17 +363,17 @@ export const subscriptionProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Arguments of {@link Subscription}. */
 export interface SubscriptionArgs {
-    /** Admin connection to the subscribing database (password as a secret). */
+    /** Admin connection to the subscribing database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
-    /** Subscription and slot name (plain identifier). */
+    /** Subscription and slot name (plain identifier). Required. */
     subscriptionName: string;
-    /** The publisher as the subscriber reaches it, as the replication role (password as a secret). */
+    /** The publisher as the subscriber reaches it, as the replication role (password as a secret). Required. */
     publisher: pulumi.Input<PgConnectionInput>;
-    /** Connection that manages the slot on the publisher: its admin, or its replication role (password as a secret). */
+    /** Connection that manages the slot on the publisher: its admin, or its replication role (password as a secret). Required. */
     publisherAdmin: pulumi.Input<PgConnectionInput>;
-    /** Publications subscribed. */
+    /** Publications subscribed. Required. */
     publications: pulumi.Input<string[]>;
-    /** Tables the publications carry (a change triggers REFRESH PUBLICATION). */
+    /** Tables the publications carry (a change triggers REFRESH PUBLICATION). Required. */
     tables: pulumi.Input<string[]>;
     /** Sovereignty zone of the publishing node; recorded as an input so the policy pack can check cross-zone flows; default unset. */
     publisherZone?: Zone;

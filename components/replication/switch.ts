@@ -49,11 +49,11 @@ export async function slotLagBytes(source: PgConnection, subscriptionName: strin
 }
 
 export interface PrepareSwitchOptions {
-    /** Source colour database (admin). */
+    /** Source colour database (admin). Required. */
     source: PgConnection;
-    /** Target colour database (admin). */
+    /** Target colour database (admin). Required. */
     target: PgConnection;
-    /** The subscription on the target that reads the source (its slot has the same name). */
+    /** The subscription on the target that reads the source (its slot has the same name). Required. */
     subscriptionName: string;
     /** Lag (bytes) under which the target counts as nearly caught up; default 1 MiB. */
     lagBoundBytes?: number;

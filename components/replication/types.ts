@@ -13,13 +13,13 @@ export const NODE_ROLES: readonly NodeRole[] = ["edge", "regional"];
 
 /** One database taking part in the mesh. */
 export interface MeshNode {
-    /** Unique name in the mesh: a plain lower-case identifier, used in publication/subscription/slot names (e.g. `edge_la`, `us_east_blue`). */
+    /** Unique name in the mesh: a plain lower-case identifier, used in publication/subscription/slot names (e.g. `edge_la`, `us_east_blue`). Required. */
     name: string;
-    /** Sovereignty zone of the data stored there. */
+    /** Sovereignty zone of the data stored there. Required. */
     zone: Zone;
-    /** `edge` (factory) or `regional` (cloud; gets the edge-priority guard). */
+    /** `edge` (factory) or `regional` (cloud; gets the edge-priority guard). Required. */
     role: NodeRole;
-    /** Admin connection used by Pulumi (password as a secret). Must be able to create roles, publications and subscriptions. */
+    /** Admin connection used by Pulumi (password as a secret). Must be able to create roles, publications and subscriptions. Required. */
     connection: pulumi.Input<PgConnectionInput>;
     /** Host subscribers use to reach this node when it publishes; default `connection.host` (differs when Pulumi runs outside the network). */
     replicationHost?: pulumi.Input<string>;
@@ -79,11 +79,11 @@ export const PUBLISH_ACTIONS: readonly PublishAction[] = ["insert", "update", "d
 
 /** Tables replicated from one node to another. */
 export interface MeshFlow {
-    /** Publishing node name. */
+    /** Publishing node name. Required. */
     from: string;
-    /** Subscribing node name. */
+    /** Subscribing node name. Required. */
     to: string;
-    /** Catalog tables carried (see TABLE_CATALOG); at least one. */
+    /** Catalog tables carried (see TABLE_CATALOG); at least one. Required. */
     tables: string[];
     /** Only rows matching this filter are published; default: all rows. */
     rowFilter?: RowFilter;
@@ -107,15 +107,15 @@ export interface MeshFlow {
  * publication a database that holds nothing else (the stacks' peering database).
  */
 export interface MeshPublication {
-    /** Publishing node (managed here, not `external`). */
+    /** Publishing node (managed here, not `external`). Required. */
     node: string;
-    /** Publication name (plain identifier), as the subscribers' stacks will name it. */
+    /** Publication name (plain identifier), as the subscribers' stacks will name it. Required. */
     name: string;
-    /** Catalog tables published; at least one. */
+    /** Catalog tables published; at least one. Required. */
     tables: string[];
     /** Only rows matching this filter are published; default: all rows. */
     rowFilter?: RowFilter;
-    /** Zones the subscribers are in: the tables must be allowed to flow into each (sovereignty). At least one. */
+    /** Zones the subscribers are in: the tables must be allowed to flow into each (sovereignty). At least one. Required. */
     subscriberZones: Zone[];
     /** Replication slots the subscribers will create on the node's server (counted against its capacity; 0 = offered, none yet); default 1. */
     subscribers?: number;
