@@ -13,25 +13,12 @@ import { ZONE_RULES } from "../components/sovereignty";
 import { synthesize, SynthError } from "../tools/synth/mock-runtime";
 import { loadStackConfigFiles, StackConfigError } from "../tools/synth/stack-config";
 import { runStack } from "../stacks/program";
+import { Config, ROOT, configOf, editObject } from "./support/stack-config";
 import { DEFAULTS, parseStackConfig } from "../stacks/config";
 
-const ROOT = path.join(__dirname, "..");
 
-type Config = Record<string, string>;
 
-/** The real config of `stack`, with `edit` applied to it. */
-function configOf(stack: string, edit: (config: Config) => void = () => undefined): Config {
-    const { config } = loadStackConfigFiles(stack, ROOT);
-    edit(config);
-    return config;
-}
 
-/** Edits a structured (JSON-encoded) config value in place. */
-function editObject<T>(config: Config, key: string, edit: (value: T) => void): void {
-    const value = JSON.parse(config[key]) as T;
-    edit(value);
-    config[key] = JSON.stringify(value);
-}
 
 /**
  * Runs the stack program with the edited config and asserts it fails with exactly `message`, as

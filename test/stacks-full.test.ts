@@ -6,14 +6,13 @@
  * the real program, the mock runtime.
  */
 import * as assert from "assert";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Kind, parse } from "graphql";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { REDACTED, synthesize, SynthError, SynthResource, SynthResult } from "../tools/synth/mock-runtime";
-import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { Topology, topologyToMermaid } from "../tools/synth/topology";
 import { runStack } from "../stacks/program";
+import { Config, configOf, editObject } from "./support/stack-config";
 import { parseStackConfig } from "../stacks/config";
 import { EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
 import { planRegional } from "../stacks/regional";
@@ -21,25 +20,13 @@ import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../component
 import { SovereigntyError, ValidationError } from "../components/errors";
 import { checkedPeering } from "../stacks/peers";
 
-const ROOT = path.join(__dirname, "..");
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const OPERATIONAL = tablesOfClass("operational").sort();
 const MASTER = tablesOfClass("master").sort();
 const AGGREGATE = tablesOfClass("aggregate").sort();
 
-type Config = Record<string, string>;
 
-function configOf(stack: string, edit: (config: Config) => void = () => undefined): Config {
-    const { config } = loadStackConfigFiles(stack, ROOT);
-    edit(config);
-    return config;
-}
 
-function editObject<T>(config: Config, key: string, edit: (value: T) => void): void {
-    const value = JSON.parse(config[key]) as T;
-    edit(value);
-    config[key] = JSON.stringify(value);
-}
 
 async function synth(stack: string, edit?: (config: Config) => void): Promise<SynthResult> {
     return synthesize({ project: "agogsaas", stack, config: configOf(stack, edit), program: runStack });
