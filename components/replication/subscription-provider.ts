@@ -39,20 +39,8 @@ import { assertSqlIdentifier, conninfoValue, ident, sqlLiteral } from "../postgr
 
 export type StreamingMode = "off" | "on" | "parallel";
 
-/** Resolved inputs. */
-export interface SubscriptionInputs {
-    /** Admin connection to the subscribing database. */
-    connection: PgConnection;
-    /** Subscription name; also the slot name on the publisher (plain identifier). */
-    subscriptionName: string;
-    /** The publisher as the subscriber reaches it, logging in as the replication role (written into the subscription's conninfo). */
-    publisher: PgConnection;
-    /** Connection that creates, inspects and drops the slot on the publisher: its admin, or its replication role (enough for slots). */
-    publisherAdmin: PgConnection;
-    /** Publications subscribed. */
-    publications: string[];
-    /** Tables the publications carry; a change triggers `REFRESH PUBLICATION`. */
-    tables: string[];
+/** Subscription options, the same for the resource's args and its resolved inputs. */
+export interface SubscriptionOptions {
     /** Copy existing rows at create and for tables added later; default true. */
     copyData?: boolean;
     /** `off`, `on` or `parallel`; default `parallel`. */
@@ -65,6 +53,22 @@ export interface SubscriptionInputs {
     origin?: "any" | "none";
     /** Subscription enabled; default true. */
     enabled?: boolean;
+}
+
+/** Resolved inputs. */
+export interface SubscriptionInputs extends SubscriptionOptions {
+    /** Admin connection to the subscribing database. */
+    connection: PgConnection;
+    /** Subscription name; also the slot name on the publisher (plain identifier). */
+    subscriptionName: string;
+    /** The publisher as the subscriber reaches it, logging in as the replication role (written into the subscription's conninfo). */
+    publisher: PgConnection;
+    /** Connection that creates, inspects and drops the slot on the publisher: its admin, or its replication role (enough for slots). */
+    publisherAdmin: PgConnection;
+    /** Publications subscribed. */
+    publications: string[];
+    /** Tables the publications carry; a change triggers `REFRESH PUBLICATION`. */
+    tables: string[];
 }
 
 /** What `read` finds (and what is kept as state). */
@@ -362,7 +366,7 @@ export const subscriptionProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 /** Arguments of {@link Subscription}. */
-export interface SubscriptionArgs {
+export interface SubscriptionArgs extends SubscriptionOptions {
     /** Admin connection to the subscribing database (password as a secret). Required. */
     connection: pulumi.Input<PgConnectionInput>;
     /** Subscription and slot name (plain identifier). Required. */
@@ -379,18 +383,6 @@ export interface SubscriptionArgs {
     publisherZone?: Zone;
     /** Sovereignty zone of the subscribing node; recorded for the policy pack likewise; default unset. */
     subscriberZone?: Zone;
-    /** Copy existing rows; default true. */
-    copyData?: boolean;
-    /** `off`, `on` or `parallel`; default `parallel`. */
-    streaming?: StreamingMode;
-    /** Binary transfer; default true. */
-    binary?: boolean;
-    /** Disable on error; default false (PostgreSQL 16 also disables on a lost publisher connection). */
-    disableOnError?: boolean;
-    /** `any` or `none`; default `any`. */
-    origin?: "any" | "none";
-    /** Enabled; default true. */
-    enabled?: boolean;
 }
 
 /** A subscription on one node. Connections are secret inputs and secret outputs. */
