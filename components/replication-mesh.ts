@@ -36,6 +36,11 @@ import { Publication } from "./replication/publication-provider";
 import { Subscription } from "./replication/subscription-provider";
 import { ConnectRestriction } from "./replication/connect-restriction";
 import { EdgePriorityGuard } from "./replication/edge-priority";
+import { ReplicationBundle, ReplicationBundleItemArgs } from "./replication/bundle-provider";
+import { catalogTablesResourceInputs } from "./replication/schema-provider";
+import { replicationRoleResourceInputs } from "./replication/role-provider";
+import { publicationResourceInputs } from "./replication/publication-provider";
+import { subscriptionResourceInputs } from "./replication/subscription-provider";
 import { MeshFlow, MeshNode, MeshPublication, PlannedFlow } from "./replication/types";
 import { MeshTopology } from "./replication/status";
 
@@ -51,6 +56,13 @@ export interface ReplicationMeshArgs {
     edgePriority?: boolean;
     /** Publications offered to subscribers that other stacks manage, each with its own login role (see MeshPublication). Default none. */
     publications?: MeshPublication[];
+    /**
+     * Register each edge node's objects (its tables, role, and the publications and subscriptions of
+     * every flow it takes part in) as ONE resource, a ReplicationBundle, instead of about eight;
+     * default false. For fleets: evaluation cost is per resource. Changes and drift are then
+     * reported per edge. Choose it before the first deployment: switching drops and re-creates the objects.
+     */
+    bundleEdges?: boolean;
 }
 
 /** An offered publication and the login its subscribers use. */
@@ -112,6 +124,8 @@ export class ReplicationMesh extends pulumi.ComponentResource {
     public readonly offered: Record<string, OfferedPublication> = {};
     /** CONNECT restrictions by node name (every managed node on a server that offers a publication). */
     public readonly connectRestrictions: Record<string, ConnectRestriction> = {};
+    /** With `bundleEdges`: each edge node's objects as one resource, by edge node name (they are then not in the records above). */
+    public readonly bundles: Record<string, ReplicationBundle> = {};
     /** The validated plan (flows with effective options), for tools and tests. */
     public readonly plan: MeshPlan;
     /** Non-secret topology for `npm run mesh:status` and monitoring (no passwords). */
@@ -139,6 +153,23 @@ export class ReplicationMesh extends pulumi.ComponentResource {
             return output;
         };
 
+        // A login handed to another stack could stream any publication of any database it may
+        // CONNECT to: on a server offering a publication, every database the mesh manages refuses it.
+        const serverOf = (n: MeshNode) => n.server ?? `node:${n.name}`;
+        const offeringServers = new Set(plan.publications.map((p) => serverOf(node(p.node))));
+
+        // bundleEdges: an edge's objects go into its bundle (not an edge on a server offering
+        // publications: its role is then a dependency of resources outside the bundle).
+        const bundled = (nodeName: string) => args.bundleEdges === true && node(nodeName).role === "edge"
+            && node(nodeName).external !== true && !offeringServers.has(serverOf(node(nodeName)));
+        const bundleOwner = (flow: PlannedFlow) => (bundled(flow.from) ? flow.from : bundled(flow.to) ? flow.to : undefined);
+        const bundleParts = new Map<string, { setup: ReplicationBundleItemArgs[]; publications: ReplicationBundleItemArgs[]; subscriptions: ReplicationBundleItemArgs[]; dependsOn: Set<pulumi.Resource> }>();
+        const bundleOf = (edge: string) => {
+            let parts = bundleParts.get(edge);
+            if (!parts) bundleParts.set(edge, parts = { setup: [], publications: [], subscriptions: [], dependsOn: new Set() });
+            return parts;
+        };
+
         const tablesAt = new Map<string, Set<string>>();
         for (const flow of plan.flows) {
             for (const end of [flow.from, flow.to]) {
@@ -155,6 +186,10 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         const schema = new Map<string, CatalogTables>();
         for (const [nodeName, tables] of tablesAt) {
             if (node(nodeName).manageSchema === false || node(nodeName).external === true) continue;
+            if (bundled(nodeName)) {
+                bundleOf(nodeName).setup.push({ key: "tables", kind: "tables", frozen: node(nodeName).offline, inputs: catalogTablesResourceInputs({ connection: admin(nodeName), tables: [...tables].sort() }) });
+                continue;
+            }
             schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this, ...on(nodeName) }));
         }
         const schemaDeps = (nodeName: string) => (schema.has(nodeName) ? [schema.get(nodeName)!] : []);
@@ -174,14 +209,19 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 : new random.RandomPassword(`${name}-${publisher}-repl-password`, { length: 32, special: false }, { parent: this }).result;
             passwords.set(publisher, password);
             const published = [...publishedTables.get(publisher)!].sort();
-            this.roles[publisher] = new ReplicationRole(`${name}-${publisher}-repl-role`, {
+            const roleArgs = {
                 connection: admin(publisher),
                 roleName: replicationRoleName(publisher),
                 password,
                 tables: published,
                 replicationAttribute: node(publisher).replicationGrantRoles === undefined,
                 grantRoles: node(publisher).replicationGrantRoles,
-            }, { parent: this, ...on(publisher), dependsOn: schemaDeps(publisher) });
+            };
+            if (bundled(publisher)) {
+                bundleOf(publisher).setup.push({ key: "role", kind: "role", frozen: node(publisher).offline, inputs: replicationRoleResourceInputs(roleArgs) });
+                continue;
+            }
+            this.roles[publisher] = new ReplicationRole(`${name}-${publisher}-repl-role`, roleArgs, { parent: this, ...on(publisher), dependsOn: schemaDeps(publisher) });
         }
 
         // How subscribers log in to a publisher: the same for every flow it publishes, so built once per publisher.
@@ -206,22 +246,31 @@ export class ReplicationMesh extends pulumi.ComponentResource {
 
         for (const flow of plan.flows) {
             const from = node(flow.from);
+            const owner = bundleOwner(flow);
             // From an external node: its stack created the publication (and the role we log in as).
             const publisherObjects: pulumi.Resource[] = [];
             if (from.external !== true) {
-                const publication = new Publication(`${name}-${flow.publicationName}-pub`, {
+                const publicationArgs = {
                     connection: admin(flow.from),
                     publicationName: flow.publicationName,
                     tables: flow.tables,
                     rowFilter: flow.rowFilter,
                     publish: flow.options.publish,
-                }, { parent: this, ...on(flow.from), dependsOn: schemaDeps(flow.from) });
-                this.publications[flow.publicationName] = publication;
-                publisherObjects.push(publication, this.roles[flow.from]);
+                };
+                if (owner !== undefined) {
+                    bundleOf(owner).publications.push({ key: `pub:${flow.publicationName}`, kind: "publication", frozen: from.offline, inputs: publicationResourceInputs(publicationArgs) });
+                    schemaDeps(flow.from).forEach((d) => bundleOf(owner).dependsOn.add(d));
+                    if (this.roles[flow.from]) publisherObjects.push(this.roles[flow.from]);
+                } else {
+                    const publication = new Publication(`${name}-${flow.publicationName}-pub`, publicationArgs,
+                        { parent: this, ...on(flow.from), dependsOn: schemaDeps(flow.from) });
+                    this.publications[flow.publicationName] = publication;
+                    publisherObjects.push(publication, this.roles[flow.from]);
+                }
             }
 
             const publisher = replicationLogin(flow.from);
-            this.subscriptions[flow.subscriptionName] = new Subscription(`${name}-${flow.subscriptionName}-sub`, {
+            const subscriptionArgs = {
                 connection: admin(flow.to),
                 subscriptionName: flow.subscriptionName,
                 publisher,
@@ -239,7 +288,21 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 // Reading from an offline node: kept, disabled, never dropped. One living on an
                 // offline node is frozen instead (its inputs stay as they were).
                 enabled: !from.offline,
-            }, { parent: this, ...on(flow.to), dependsOn: [...publisherObjects, ...schemaDeps(flow.to)] });
+            };
+            if (owner !== undefined) {
+                bundleOf(owner).subscriptions.push({ key: `sub:${flow.subscriptionName}`, kind: "subscription", frozen: node(flow.to).offline, inputs: subscriptionResourceInputs(subscriptionArgs) });
+                [...publisherObjects, ...schemaDeps(flow.to)].forEach((d) => bundleOf(owner).dependsOn.add(d));
+            } else {
+                this.subscriptions[flow.subscriptionName] = new Subscription(`${name}-${flow.subscriptionName}-sub`, subscriptionArgs,
+                    { parent: this, ...on(flow.to), dependsOn: [...publisherObjects, ...schemaDeps(flow.to)] });
+            }
+        }
+        // Per edge, in order: its tables and role, the publications, then the subscriptions that read them.
+        for (const [edge, parts] of bundleParts) {
+            this.bundles[edge] = new ReplicationBundle(`${name}-${edge}-replication`, {
+                bundleName: edge,
+                items: [...parts.setup, ...parts.publications, ...parts.subscriptions],
+            }, { parent: this, dependsOn: [...parts.dependsOn] });
         }
 
         // Publications offered to other stacks' subscribers, each with a login that sees only its tables.
@@ -272,10 +335,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
             this.offered[offered.name] = { publication, role, user: offered.roleName, password };
         }
 
-        // A login handed to another stack could stream any publication of any database it may
-        // CONNECT to: on a server offering a publication, every database the mesh manages refuses it.
-        const serverOf = (n: MeshNode) => n.server ?? `node:${n.name}`;
-        const offeringServers = new Set(plan.publications.map((p) => serverOf(node(p.node))));
+        // CONNECT restrictions (see offeringServers above).
         for (const member of plan.nodes.values()) {
             if (member.external === true || !offeringServers.has(serverOf(member))) continue;
             const roles = [...(this.roles[member.name] ? [this.roles[member.name]] : []), ...(offeredRoles.get(member.name) ?? [])];

@@ -62,8 +62,23 @@ export function planEdgeSites(config: StackConfig, include: (facility: FacilityC
     });
 }
 
-export function deployEdgeSites(plans: readonly EdgeSitePlan[]): EdgeSite[] {
-    return plans.map((plan) => new EdgeSite(plan.name, plan.args));
+/** EdgeSites constructed per turn of the event loop (see deployEdgeSites). */
+export const SITES_PER_TURN = 20;
+
+/**
+ * Constructs the EdgeSites, yielding to the event loop every SITES_PER_TURN sites. The SDK
+ * registers a resource through a chain of promises and keeps each of its output properties
+ * pending until then: built in one synchronous loop, a 1,000-site fleet holds all of that at once
+ * (about half of the peak memory, docs/scale.md). A turn lets finished registrations settle and be
+ * collected; the resources, their names and their order are the same.
+ */
+export async function deployEdgeSites(plans: readonly EdgeSitePlan[]): Promise<EdgeSite[]> {
+    const sites: EdgeSite[] = [];
+    for (const plan of plans) {
+        if (sites.length > 0 && sites.length % SITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        sites.push(new EdgeSite(plan.name, plan.args));
+    }
+    return sites;
 }
 
 /** Per-facility stack output: what operators look up first. */

@@ -11,10 +11,10 @@ import { deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
 import { EDGE_OUTPUTS, siteEndpoint } from "./facility-endpoints";
 import type { StackOutputs } from "./program";
 
-export function deployEdge(config: StackConfig): StackOutputs {
+export async function deployEdge(config: StackConfig): Promise<StackOutputs> {
     // config.ts guarantees exactly one facility on an edge stack.
     const [plan] = planEdgeSites(config);
-    const [site] = deployEdgeSites([plan]);
+    const [site] = await deployEdgeSites([plan]);
     const endpoint = siteEndpoint(site);
     return {
         tier: config.tier,

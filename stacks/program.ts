@@ -12,13 +12,16 @@ import { deployEdge } from "./edge";
 export type StackOutputs = Record<string, unknown>;
 
 /** One program per tier. A new tier is one entry here and one module beside this one. */
-const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => StackOutputs>> = {
+const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => Promise<StackOutputs>>> = {
     regional: deployRegional,
     edge: deployEdge,
 };
 
-/** Runs the program of the current stack (config from the Pulumi runtime) and returns its outputs. */
-export function runStack(): StackOutputs {
+/**
+ * Runs the program of the current stack (config from the Pulumi runtime) and resolves to its
+ * outputs. Config errors throw synchronously, before anything is registered.
+ */
+export function runStack(): Promise<StackOutputs> {
     const config = loadStackConfig();
     return TIER_PROGRAMS[config.tier](config);
 }

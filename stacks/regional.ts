@@ -117,7 +117,7 @@ function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["co
     }
 }
 
-export function deployRegional(config: StackConfig): StackOutputs {
+export async function deployRegional(config: StackConfig): Promise<StackOutputs> {
     const plan = planRegional(config);
     const cluster = new RegionalCluster(plan.clusterName, plan.clusterArgs);
     const onCluster = { provider: cluster.k8sProvider };
@@ -142,7 +142,7 @@ export function deployRegional(config: StackConfig): StackOutputs {
     const backendDatabases = pairs.backend.colors;
 
     // Facilities: the EdgeSites deployed here, or the outputs of each facility's own edge stack.
-    const sites = deployEdgeSites(plan.edgeSites);
+    const sites = await deployEdgeSites(plan.edgeSites);
     const siteOf = new Map(sites.map((site) => [site.facilityId, site]));
     const facilityEndpoints = new Map<string, FacilityEndpoint>(config.facilities.map((facility) => {
         const site = siteOf.get(facility.id);
@@ -159,6 +159,8 @@ export function deployRegional(config: StackConfig): StackOutputs {
         nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,
         publications: plan.mesh.publications,
+        // One resource per facility for its replication objects: what a 1,000-facility stack can afford (docs/scale.md).
+        bundleEdges: true,
     });
     // Lag and retained-WAL alerts, fed by one postgres_exporter per mesh database of this server.
     new MeshMonitoring("mesh-monitoring", {

@@ -42,8 +42,20 @@ interface SubscriptionInputs {
     copyData: boolean;
 }
 
-const subscriptions = (r: SynthResult) => r.resources.filter((x) => x.type === DYNAMIC && x.name.endsWith("-sub"));
-const publications = (r: SynthResult) => r.resources.filter((x) => x.type === DYNAMIC && x.name.endsWith("-pub"));
+/** A publication or subscription of the mesh: a resource of its own, or an item of an edge's ReplicationBundle. */
+interface MeshObject { name: string; inputs: Record<string, unknown>; frozen: boolean; resource: SynthResult["resources"][number] }
+interface BundleItemView { key: string; kind: string; frozen: boolean; inputs: Record<string, unknown> }
+const bundleItems = (x: SynthResult["resources"][number]) => x.inputs.items as BundleItemView[];
+function meshObjects(r: SynthResult, kind: "publication" | "subscription"): MeshObject[] {
+    const suffix = kind === "publication" ? "-pub" : "-sub";
+    return r.resources.filter((x) => x.type === DYNAMIC).flatMap((x): MeshObject[] => {
+        if (x.name.endsWith(suffix)) return [{ name: x.name, inputs: x.inputs, frozen: (x.ignoreChanges ?? []).includes("*"), resource: x }];
+        if (!x.name.endsWith("-replication")) return [];
+        return bundleItems(x).filter((i) => i.kind === kind).map((i) => ({ name: `${x.name}/${i.key}`, inputs: i.inputs, frozen: i.frozen, resource: x }));
+    });
+}
+const subscriptions = (r: SynthResult) => meshObjects(r, "subscription");
+const publications = (r: SynthResult) => meshObjects(r, "publication");
 const sub = (r: SynthResult, name: string) => subscriptions(r).find((s) => s.inputs.subscriptionName === name)?.inputs as SubscriptionInputs | undefined;
 const pub = (r: SynthResult, name: string) => publications(r).find((p) => p.inputs.publicationName === name)?.inputs as { tables: string[]; rowFilter?: unknown } | undefined;
 const flowName = (from: string, to: string) => `mesh_${from}_to_${to}`;
@@ -277,23 +289,38 @@ describe("stacks wire everything (mock runtime)", () => {
 
         it("changes nothing on its edge: EdgeSite children and the mesh objects on it have identical inputs, frozen", () => {
             const children = (r: SynthResult) => descendants(r, component(r, "agogsaas:edge:EdgeSite", "facility-waw-001").urn);
-            const onEdge = (r: SynthResult) => r.resources.filter((x) => x.type === DYNAMIC &&
-                // Its tables and replication role, its publications, the subscription applied there.
-                (x.name.startsWith(`mesh-${waw}-`) || (x.name.startsWith(`mesh-${flowName(waw, "")}`) && x.name.endsWith("-pub")) || x.name.endsWith(`_to_${waw}-sub`)));
             const offline = results["eu-central"];
-            for (const pick of [children, onEdge]) {
-                const before = pick(online);
-                const after = pick(offline);
-                assert.ok(after.length >= 4, `resources on the edge: ${after.map((x) => x.name).join(", ")}`);
-                assert.deepStrictEqual(after.map((x) => x.urn), before.map((x) => x.urn));
-                after.forEach((x, i) => {
-                    if (!x.custom) return;
-                    assert.deepStrictEqual(x.inputs, before[i].inputs, `${x.name} inputs unchanged`);
-                    assert.deepStrictEqual(x.ignoreChanges, ["*"], `${x.name} ignoreChanges`);
-                    assert.strictEqual(x.retainOnDelete, true, `${x.name} retainOnDelete`);
-                    assert.deepStrictEqual(before[i].ignoreChanges, [], `${x.name} is not frozen while online`);
-                });
-            }
+            const before = children(online);
+            const after = children(offline);
+            assert.ok(after.length >= 4, `resources on the edge: ${after.map((x) => x.name).join(", ")}`);
+            assert.deepStrictEqual(after.map((x) => x.urn), before.map((x) => x.urn));
+            after.forEach((x, i) => {
+                if (!x.custom) return;
+                assert.deepStrictEqual(x.inputs, before[i].inputs, `${x.name} inputs unchanged`);
+                assert.deepStrictEqual(x.ignoreChanges, ["*"], `${x.name} ignoreChanges`);
+                assert.strictEqual(x.retainOnDelete, true, `${x.name} retainOnDelete`);
+                assert.deepStrictEqual(before[i].ignoreChanges, [], `${x.name} is not frozen while online`);
+            });
+
+            // The mesh objects live in the facility's bundle: those on the edge (its tables and role,
+            // its publications, the subscription applied there) are frozen items with unchanged inputs.
+            const bundle = (r: SynthResult) => r.resources.find((x) => x.name === `mesh-${waw}-replication`)!;
+            const onEdge = (item: BundleItemView) => item.kind === "tables" || item.kind === "role"
+                || item.key.startsWith(`pub:${flowName(waw, "")}`) || (item.kind === "subscription" && item.key.endsWith(`_to_${waw}`));
+            const itemsBefore = bundleItems(bundle(online)).filter(onEdge);
+            const itemsAfter = bundleItems(bundle(offline)).filter(onEdge);
+            assert.deepStrictEqual(itemsAfter.map((i) => i.key).sort(),
+                ["pub:" + flowName(waw, colourNodeName("eu-central", "blue")), "pub:" + flowName(waw, colourNodeName("eu-central", "green")),
+                    "role", "sub:" + flowName(colourNodeName("eu-central", "blue"), waw), "tables"].sort());
+            assert.deepStrictEqual(itemsAfter.map((i) => i.key), itemsBefore.map((i) => i.key));
+            itemsAfter.forEach((item, i) => {
+                assert.deepStrictEqual(item.inputs, itemsBefore[i].inputs, `${item.key} inputs unchanged`);
+                assert.strictEqual(item.frozen, true, `${item.key} frozen`);
+                assert.strictEqual(itemsBefore[i].frozen, false, `${item.key} is not frozen while online`);
+            });
+            // The bundle itself stays live: its regional side (the subscriptions on blue and green) must still change.
+            assert.deepStrictEqual(bundle(offline).ignoreChanges, []);
+            assert.notStrictEqual(bundle(offline).retainOnDelete, true);
         });
 
         it("keeps its regional side live (the master-data publication on blue is unchanged and not frozen)", () => {
@@ -301,7 +328,7 @@ describe("stacks wire everything (mock runtime)", () => {
             const offlinePub = publications(results["eu-central"]).find((p) => p.inputs.publicationName === name)!;
             const onlinePub = publications(online).find((p) => p.inputs.publicationName === name)!;
             assert.deepStrictEqual(offlinePub.inputs, onlinePub.inputs);
-            assert.deepStrictEqual(offlinePub.ignoreChanges, []);
+            assert.strictEqual(offlinePub.frozen, false);
         });
 
         it("draws its flows disabled and the facility offline", () => {
@@ -441,7 +468,7 @@ describe("stacks wire everything (mock runtime)", () => {
             for (const colour of ["blue", "green"] as const) {
                 const name = flowName("eu_central_peering", colourNodeName("us-east", colour));
                 const target = subscriptions(r).find((s) => s.inputs.subscriptionName === name)!;
-                assert.ok(target.secretPaths.includes("publisher") && target.secretPaths.includes("publisherAdmin"), "the peer login is secret");
+                assert.ok(target.resource.secretPaths.includes("publisher") && target.resource.secretPaths.includes("publisherAdmin"), "the peer login is secret");
                 assert.deepStrictEqual(target.inputs.publications, ["mesh_peering_eu_central"], "the default publication name");
                 const inputs = unwrapSecrets(raw.find((x) => x.inputs.subscriptionName === name)!.inputs) as { publisher: Record<string, unknown>; publisherAdmin: Record<string, unknown> };
                 const login = { host: "eu-central-db.peering.example.com", port: 5432, database: PEERING_DATABASE, user: "mesh_peering_eu_central_reader", password: "peer-password-in-config", ssl: "require" };

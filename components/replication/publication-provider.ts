@@ -206,15 +206,20 @@ export class Publication extends pulumi.dynamic.Resource {
     public readonly tables!: pulumi.Output<string[]>;
 
     constructor(name: string, args: PublicationArgs, opts?: pulumi.CustomResourceOptions) {
-        validate({ ...args, connection: undefined as unknown as PgConnection });
-        super(publicationProvider, name, {
-            connection: pulumi.secret(args.connection),
-            publicationName: args.publicationName,
-            tables: args.tables,
-            rowFilter: args.rowFilter ?? null,
-            publish: publishList(args),
-            ...(args.publisherZone !== undefined ? { publisherZone: args.publisherZone } : {}),
-            ...(args.subscriberZones !== undefined ? { subscribers: args.subscriberZones.map((zone) => ({ zone })) } : {}),
-        }, { ...opts, additionalSecretOutputs: ["connection"] });
+        super(publicationProvider, name, publicationResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
     }
+}
+
+/** The provider inputs a {@link Publication} registers (validated; the connection made secret); shared with the replication bundle. */
+export function publicationResourceInputs(args: PublicationArgs): pulumi.Inputs {
+    validate({ ...args, connection: undefined as unknown as PgConnection });
+    return {
+        connection: pulumi.secret(args.connection),
+        publicationName: args.publicationName,
+        tables: args.tables,
+        rowFilter: args.rowFilter ?? null,
+        publish: publishList(args),
+        ...(args.publisherZone !== undefined ? { publisherZone: args.publisherZone } : {}),
+        ...(args.subscriberZones !== undefined ? { subscribers: args.subscriberZones.map((zone) => ({ zone })) } : {}),
+    };
 }

@@ -170,15 +170,20 @@ export class ReplicationRole extends pulumi.dynamic.Resource {
     public readonly roleName!: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationRoleArgs, opts?: pulumi.CustomResourceOptions) {
-        assertSqlIdentifier("roleName", args.roleName);
-        super(replicationRoleProvider, name, {
-            connection: pulumi.secret(args.connection),
-            roleName: args.roleName,
-            password: pulumi.secret(args.password),
-            tables: args.tables,
-            replicationAttribute: args.replicationAttribute ?? true,
-            grantRoles: args.grantRoles ?? [],
-            attributes: undefined,
-        }, { ...opts, additionalSecretOutputs: ["connection", "password"] });
+        super(replicationRoleProvider, name, replicationRoleResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "password"] });
     }
+}
+
+/** The provider inputs a {@link ReplicationRole} registers (validated; connection and password made secret); shared with the replication bundle. */
+export function replicationRoleResourceInputs(args: ReplicationRoleArgs): pulumi.Inputs {
+    assertSqlIdentifier("roleName", args.roleName);
+    return {
+        connection: pulumi.secret(args.connection),
+        roleName: args.roleName,
+        password: pulumi.secret(args.password),
+        tables: args.tables,
+        replicationAttribute: args.replicationAttribute ?? true,
+        grantRoles: args.grantRoles ?? [],
+        attributes: undefined,
+    };
 }

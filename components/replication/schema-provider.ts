@@ -72,7 +72,11 @@ export class CatalogTables extends pulumi.dynamic.Resource {
     public readonly tables!: pulumi.Output<string[]>;
 
     constructor(name: string, args: CatalogTablesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(catalogTablesProvider, name, { connection: pulumi.secret(args.connection), tables: args.tables },
-            { ...opts, additionalSecretOutputs: ["connection"] });
+        super(catalogTablesProvider, name, catalogTablesResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
     }
+}
+
+/** The provider inputs {@link CatalogTables} registers (the connection made secret); shared with the replication bundle. */
+export function catalogTablesResourceInputs(args: CatalogTablesArgs): pulumi.Inputs {
+    return { connection: pulumi.secret(args.connection), tables: args.tables };
 }

@@ -393,19 +393,24 @@ export class Subscription extends pulumi.dynamic.Resource {
     public readonly slotName!: pulumi.Output<string>;
 
     constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
-        assertSqlIdentifier("subscriptionName", args.subscriptionName);
-        super(subscriptionProvider, name, {
-            ...args,
-            connection: pulumi.secret(args.connection),
-            publisher: pulumi.secret(args.publisher),
-            publisherAdmin: pulumi.secret(args.publisherAdmin),
-            copyData: args.copyData ?? DEFAULTS.copyData,
-            streaming: args.streaming ?? DEFAULTS.streaming,
-            binary: args.binary ?? DEFAULTS.binary,
-            disableOnError: args.disableOnError ?? DEFAULTS.disableOnError,
-            origin: args.origin ?? DEFAULTS.origin,
-            enabled: args.enabled ?? DEFAULTS.enabled,
-            slotName: undefined,
-        }, { ...opts, additionalSecretOutputs: ["connection", "publisher", "publisherAdmin"] });
+        super(subscriptionProvider, name, subscriptionResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "publisher", "publisherAdmin"] });
     }
+}
+
+/** The provider inputs a {@link Subscription} registers (validated name, defaults applied, connections made secret); shared with the replication bundle. */
+export function subscriptionResourceInputs(args: SubscriptionArgs): pulumi.Inputs {
+    assertSqlIdentifier("subscriptionName", args.subscriptionName);
+    return {
+        ...args,
+        connection: pulumi.secret(args.connection),
+        publisher: pulumi.secret(args.publisher),
+        publisherAdmin: pulumi.secret(args.publisherAdmin),
+        copyData: args.copyData ?? DEFAULTS.copyData,
+        streaming: args.streaming ?? DEFAULTS.streaming,
+        binary: args.binary ?? DEFAULTS.binary,
+        disableOnError: args.disableOnError ?? DEFAULTS.disableOnError,
+        origin: args.origin ?? DEFAULTS.origin,
+        enabled: args.enabled ?? DEFAULTS.enabled,
+        slotName: undefined,
+    };
 }

@@ -1,6 +1,9 @@
 import * as assert from "assert";
 import { Subscription } from "../../components/replication/subscription-provider";
-import { Publication } from "../../components/replication/publication-provider";
+import { Publication, publicationResourceInputs } from "../../components/replication/publication-provider";
+import { subscriptionResourceInputs } from "../../components/replication/subscription-provider";
+import { catalogTablesResourceInputs } from "../../components/replication/schema-provider";
+import { ReplicationBundle } from "../../components/replication/bundle-provider";
 import { Zone } from "../../components/sovereignty";
 import { assertViolations, evaluateProgram } from "./helpers";
 
@@ -49,5 +52,36 @@ describe("policy: replication-cross-zone-aggregates-only (ReplicationMesh dynami
     it("never reads the secret connections and is not fooled by unknown values during preview", async () => {
         const result = await evaluateProgram({ zone: "us", preview: true, program: () => { subscription("eu-to-us", ["customers"], "eu", "us"); } });
         assertViolations(result, POLICY, 1, "eu-to-us");
+    });
+
+    describe("inside a ReplicationBundle (items nested in the props)", () => {
+        // Built directly, bypassing the mesh's own sovereignty validation: the pack is the second line.
+        function bundle(name: string, subscriptionTables: string[], publisherZone: Zone, subscriberZone: Zone): ReplicationBundle {
+            return new ReplicationBundle(name, {
+                bundleName: name,
+                items: [
+                    { key: "tables", kind: "tables", inputs: catalogTablesResourceInputs({ connection: conn("edge"), tables: ["customers", "orders"] }) },
+                    { key: "pub:edge_pub", kind: "publication", inputs: publicationResourceInputs({ connection: conn("edge"), publicationName: "edge_pub", tables: ["orders"] }) },
+                    {
+                        key: "sub:moved", kind: "subscription", inputs: subscriptionResourceInputs({
+                            connection: conn("region"), subscriptionName: "moved", publisher: conn("peer"), publisherAdmin: conn("peer"),
+                            publications: ["moved_pub"], tables: subscriptionTables, publisherZone, subscriberZone,
+                        }),
+                    },
+                ],
+            });
+        }
+
+        it("flags a subscription item moving `customers` from eu to us, naming the item", async () => {
+            const result = await evaluateProgram({ zone: "us", program: () => { bundle("edge-bundle", ["customers", "inventory_snapshots"], "eu", "us"); } });
+            const [v] = assertViolations(result, POLICY, 1, "edge-bundle", /^items\[2\]\.inputs moves "customers" \(master, personal\) between zones us and eu/);
+            assert.strictEqual(v.type, "pulumi-nodejs:dynamic:Resource");
+            assert.strictEqual(v.enforcementLevel, "mandatory");
+        });
+
+        it("passes an in-zone bundle carrying personal and operational tables", async () => {
+            const result = await evaluateProgram({ zone: "eu", program: () => { bundle("eu-bundle", ["customers", "orders"], "eu", "eu"); } });
+            assertViolations(result, POLICY, 0);
+        });
     });
 });

@@ -233,6 +233,127 @@ describe("ReplicationMesh (mock runtime)", () => {
         });
     });
 
+    describe("bundleEdges: each edge's objects as one ReplicationBundle", () => {
+        const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+        let result: SynthResult;
+        const byName = (r: SynthResult, name: string) => {
+            const found = r.resources.find((x) => x.name === name);
+            assert.ok(found, `no resource named ${name}`);
+            return found;
+        };
+        type Item = { key: string; kind: string; frozen: boolean; inputs: Record<string, unknown> };
+        const itemsOf = (r: SynthResult, edge: string) => byName(r, `mesh-${edge}-replication`).inputs.items as Item[];
+        before(async () => {
+            result = await synthMesh({ nodes: nodes(), flows: goodFlows(), bundleEdges: true });
+        });
+
+        it("registers one mesh-<edge>-replication dynamic resource per edge and no per-object resource for edge objects", () => {
+            const dynamic = result.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name).sort();
+            assert.deepStrictEqual(dynamic.filter((n) => n.endsWith("-replication")), ["mesh-edge_fra-replication", "mesh-edge_la-replication"]);
+            // Only the bundles (and the generated replication passwords, which are random resources) mention an edge.
+            const edgeNamed = result.resources.filter((r) => /edge_(la|fra)/.test(r.name)).map((r) => `${r.type} ${r.name}`).sort();
+            assert.deepStrictEqual(edgeNamed, [
+                `${DYNAMIC} mesh-edge_fra-replication`, `${DYNAMIC} mesh-edge_la-replication`,
+                "random:index/randomPassword:RandomPassword mesh-edge_fra-repl-password", "random:index/randomPassword:RandomPassword mesh-edge_la-repl-password",
+            ]);
+            // Regional <-> regional flows stay single resources, with the regional nodes' tables and roles.
+            for (const flow of ["mesh_us_east_blue_to_us_east_green", "mesh_eu_central_to_us_east_blue", "mesh_us_east_blue_to_eu_central"]) {
+                assert.ok(dynamic.includes(`mesh-${flow}-pub`) && dynamic.includes(`mesh-${flow}-sub`), flow);
+            }
+            assert.strictEqual(dynamic.filter((n) => n.endsWith("-sub")).length, 3);
+            assert.strictEqual(dynamic.filter((n) => n.endsWith("-pub")).length, 3);
+            assert.deepStrictEqual(dynamic.filter((n) => n.endsWith("-tables")), ["mesh-eu_central-tables", "mesh-us_east_blue-tables", "mesh-us_east_green-tables"]);
+            assert.deepStrictEqual(dynamic.filter((n) => n.endsWith("-repl-role")), ["mesh-eu_central-repl-role", "mesh-us_east_blue-repl-role"]);
+            const component = result.resources.find((r) => r.type === "agogsaas:replication:ReplicationMesh")!;
+            assert.strictEqual(byName(result, "mesh-edge_la-replication").parent, component.urn);
+        });
+
+        it("orders the items tables, role, publications, subscriptions, with the provider inputs of the single resources", () => {
+            const la = itemsOf(result, "edge_la");
+            assert.deepStrictEqual(la.map((i) => [i.key, i.kind, i.frozen]), [
+                ["tables", "tables", false],
+                ["role", "role", false],
+                ["pub:mesh_edge_la_to_us_east_blue", "publication", false],
+                ["pub:mesh_us_east_blue_to_edge_la", "publication", false],
+                ["sub:mesh_edge_la_to_us_east_blue", "subscription", false],
+                ["sub:mesh_us_east_blue_to_edge_la", "subscription", false],
+            ]);
+            assert.deepStrictEqual(la[0].inputs.tables, ["customers", "inventory_transactions", "orders", "products"]);
+            assert.deepStrictEqual([la[1].inputs.roleName, la[1].inputs.tables, la[1].inputs.replicationAttribute], ["mesh_repl_edge_la", ["inventory_transactions", "orders"], true]);
+            assert.deepStrictEqual([la[2].inputs.publicationName, la[2].inputs.tables, la[2].inputs.rowFilter], ["mesh_edge_la_to_us_east_blue", ["orders", "inventory_transactions"], LA]);
+            assert.deepStrictEqual(la[3].inputs.rowFilter, { column: "tenant_id", in: ["tenant-1"] });
+            const sub = la[4].inputs;
+            assert.deepStrictEqual([sub.subscriptionName, sub.publications, sub.tables, sub.publisherZone, sub.subscriberZone, sub.enabled, sub.streaming, sub.disableOnError],
+                ["mesh_edge_la_to_us_east_blue", ["mesh_edge_la_to_us_east_blue"], ["inventory_transactions", "orders"], "us", "us", true, "parallel", false]);
+            assert.deepStrictEqual(itemsOf(result, "edge_fra").map((i) => i.key), ["tables", "role", "pub:mesh_edge_fra_to_eu_central", "sub:mesh_edge_fra_to_eu_central"]);
+            assert.strictEqual(byName(result, "mesh-edge_la-replication").inputs.bundleName, "edge_la");
+        });
+
+        it("depends on the regional schema and role resources its items need", () => {
+            const urn = (name: string) => byName(result, name).urn;
+            const la = byName(result, "mesh-edge_la-replication").dependencies;
+            for (const needed of ["mesh-us_east_blue-tables", "mesh-us_east_blue-repl-role", "mesh-edge_la-repl-password"]) {
+                assert.ok(la.includes(urn(needed)), `edge_la bundle depends on ${needed}`);
+            }
+            for (const unrelated of ["mesh-eu_central-tables", "mesh-eu_central-repl-role", "mesh-us_east_green-tables", "mesh-edge_fra-replication"]) {
+                assert.ok(!la.includes(urn(unrelated)), `edge_la bundle does not depend on ${unrelated}`);
+            }
+            const fra = byName(result, "mesh-edge_fra-replication").dependencies;
+            assert.ok(fra.includes(urn("mesh-eu_central-tables")), "edge_fra bundle depends on the eu_central tables its subscription writes to");
+            assert.ok(!fra.includes(urn("mesh-us_east_blue-tables")));
+        });
+
+        it("keeps every connection and password of every item secret", () => {
+            for (const [edge, count] of [["edge_la", 11], ["edge_fra", 7]] as const) {
+                const bundle = byName(result, `mesh-${edge}-replication`);
+                const expected = itemsOf(result, edge).flatMap((item, i) => ({
+                    tables: ["connection"], role: ["connection", "password"], publication: ["connection"], subscription: ["connection", "publisher", "publisherAdmin"],
+                } as Record<string, string[]>)[item.kind].map((key) => `items[${i}].inputs.${key}`));
+                assert.strictEqual(expected.length, count);
+                assert.deepStrictEqual(bundle.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), expected.sort());
+                for (const item of itemsOf(result, edge)) {
+                    assert.strictEqual(item.inputs.connection, "[secret]");
+                }
+            }
+            const json = JSON.stringify(result);
+            for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password-mesh-edge_la-repl-password", "mock-password-mesh-edge_fra-repl-password"]) {
+                assert.ok(!json.includes(secret), `"${secret}" appears in the synth result`);
+            }
+        });
+
+        it("an offline edge: its objects are frozen items; subscriptions on regional nodes reading from it are disabled, not frozen", async () => {
+            const offline = await synthMesh({ nodes: nodes().map((n) => (n.name === "edge_la" ? { ...n, offline: true } : n)), flows: goodFlows(), bundleEdges: true });
+            const la = itemsOf(offline, "edge_la");
+            assert.deepStrictEqual(la.map((i) => [i.key, i.frozen, i.kind === "subscription" ? i.inputs.enabled : "-"]), [
+                ["tables", true, "-"],
+                ["role", true, "-"],
+                ["pub:mesh_edge_la_to_us_east_blue", true, "-"],
+                ["pub:mesh_us_east_blue_to_edge_la", false, "-"], // on us_east_blue, online
+                ["sub:mesh_edge_la_to_us_east_blue", false, false], // on us_east_blue, reading from the offline edge
+                ["sub:mesh_us_east_blue_to_edge_la", true, true], // on the offline edge
+            ]);
+            // The bundle itself is not frozen as a whole (the regional items must still converge), and edge_fra is untouched.
+            const bundle = byName(offline, "mesh-edge_la-replication");
+            assert.deepStrictEqual([bundle.ignoreChanges, bundle.retainOnDelete], [[], false]);
+            assert.ok(itemsOf(offline, "edge_fra").every((i) => i.frozen === false));
+        });
+
+        it("refuses duplicate item keys in a ReplicationBundle before registering anything", async () => {
+            const { ReplicationBundle } = await import("../../components/replication/bundle-provider");
+            await assert.rejects(synthesize({ project: "agogsaas", stack: "bundle-bad", program: () => {
+                new ReplicationBundle("b", { bundleName: "b", items: [
+                    { key: "tables", kind: "tables", inputs: { connection: conn("x"), tables: ["orders"] } },
+                    { key: "tables", kind: "role", inputs: {} },
+                ] });
+            } }), (err: unknown) => {
+                assert.ok(err instanceof SynthError);
+                assert.match(err.message, /replication bundle: items\[1\]\.key "tables" is used twice/);
+                assert.strictEqual(err.partial.resources.length, 0);
+                return true;
+            });
+        });
+    });
+
     it("accepts a ring of two-way pairs between three regions (origin none everywhere)", async () => {
         const regions: MeshNode[] = [
             { name: "us_east", zone: "us", role: "regional", connection: conn("us") },

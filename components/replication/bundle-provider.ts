@@ -1,0 +1,226 @@
+/**
+ * ReplicationBundle (dynamic resource): several replication objects (catalog tables, replication
+ * role, publications, subscriptions) managed as ONE Pulumi resource, through the very providers
+ * the single-object resources use. `ReplicationMesh` bundles each edge's objects this way when
+ * `bundleEdges` is set: the Node SDK's cost is per resource, so a fleet pays one resource per
+ * facility instead of eight (docs/scale.md).
+ *
+ * Provider API (stable): `replicationBundleProvider.create/read/diff/update/delete` with
+ * {@link ReplicationBundleInputs}; every item keeps the semantics of its own provider:
+ * - create: items in order (tables, role, publications, then subscriptions); each provider adopts
+ *   an existing equal object, so a create that failed half-way is simply run again;
+ * - read: each item's provider reads its object; an object found gone is kept with `outs: null`
+ *   and created again by the next update;
+ * - diff: per item, by key, through the item's provider; the bundle itself is never replaced;
+ * - update: removed items are dropped (reverse order), an item whose provider asks for a
+ *   replacement is dropped and created again, the others updated, all in order;
+ * - delete: items in reverse order (subscriptions before the publications they read).
+ * Frozen items (objects on an offline node) are neither read, changed nor dropped: their last
+ * state is kept, as `ignoreChanges: ["*"]` and `retainOnDelete` do for a single resource.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { catalogTablesProvider } from "./schema-provider";
+import { replicationRoleProvider } from "./role-provider";
+import { publicationProvider } from "./publication-provider";
+import { subscriptionProvider } from "./subscription-provider";
+
+export const BUNDLE_ITEM_KINDS = ["tables", "role", "publication", "subscription"] as const;
+export type BundleItemKind = (typeof BUNDLE_ITEM_KINDS)[number];
+
+/** One object of a bundle, as resolved inputs. */
+export interface BundleItem {
+    /** Unique within the bundle and stable across updates (e.g. `sub:mesh_edge_la_to_us_east_blue`). */
+    key: string;
+    kind: BundleItemKind;
+    /** Inputs of the item's own provider (e.g. PublicationInputs). */
+    inputs: Record<string, unknown>;
+    /** The object lives on an offline node: keep it as it is; default false. */
+    frozen?: boolean;
+}
+
+/** Resolved inputs. */
+export interface ReplicationBundleInputs {
+    /** The bundle's id (e.g. the edge node's name). */
+    bundleName: string;
+    items: BundleItem[];
+}
+
+/** An item as created: its provider's id and outputs (null once `read` found the object gone). */
+export interface BundleItemState extends BundleItem {
+    id: string;
+    outs: Record<string, unknown> | null;
+}
+
+export interface ReplicationBundleState {
+    bundleName: string;
+    items: BundleItemState[];
+}
+
+type ItemStep =
+    | { action: "create"; item: BundleItem }
+    | { action: "update" | "replace" | "keep"; item: BundleItem; old: BundleItemState }
+    | { action: "delete"; old: BundleItemState };
+
+const PROVIDERS: Readonly<Record<BundleItemKind, pulumi.dynamic.ResourceProvider>> = {
+    tables: catalogTablesProvider,
+    role: replicationRoleProvider,
+    publication: publicationProvider,
+    subscription: subscriptionProvider,
+};
+
+function providerOf(kind: BundleItemKind): pulumi.dynamic.ResourceProvider {
+    // Own keys only: a kind such as "constructor" must not find an Object.prototype member.
+    const provider = Object.prototype.hasOwnProperty.call(PROVIDERS, kind) ? PROVIDERS[kind] : undefined;
+    if (!provider) throw new Error(`replication bundle: unknown item kind ${JSON.stringify(kind)}; allowed: ${BUNDLE_ITEM_KINDS.join(", ")}`);
+    return provider;
+}
+
+function assertItems(items: readonly BundleItem[]): void {
+    const seen = new Set<string>();
+    items.forEach((item, i) => {
+        providerOf(item.kind);
+        if (typeof item.key !== "string" || item.key.length === 0) throw new Error(`replication bundle: items[${i}].key must be a non-empty string`);
+        if (seen.has(item.key)) throw new Error(`replication bundle: items[${i}].key ${JSON.stringify(item.key)} is used twice`);
+        seen.add(item.key);
+    });
+}
+
+async function createItem(item: BundleItem): Promise<BundleItemState> {
+    const { id, outs } = await providerOf(item.kind).create(item.inputs);
+    return { ...item, id, outs: outs ?? item.inputs };
+}
+
+async function updateItem(item: BundleItem, old: BundleItemState): Promise<BundleItemState> {
+    const provider = providerOf(item.kind);
+    const { outs } = provider.update ? await provider.update(old.id, old.outs, item.inputs) : { outs: item.inputs };
+    return { ...item, id: old.id, outs: outs ?? item.inputs };
+}
+
+async function deleteItem(old: BundleItemState): Promise<void> {
+    if (old.frozen || old.outs === null) return;
+    const provider = providerOf(old.kind);
+    if (provider.delete) await provider.delete(old.id, old.outs);
+}
+
+/** What each item needs, in the new items' order, followed by the items to drop. */
+async function planItems(olds: ReplicationBundleState, news: ReplicationBundleInputs): Promise<ItemStep[]> {
+    const before = new Map((olds.items ?? []).map((old) => [old.key, old]));
+    const steps: ItemStep[] = [];
+    for (const item of news.items) {
+        const old = before.get(item.key);
+        before.delete(item.key);
+        if (!old || old.outs === null) {
+            steps.push({ action: "create", item });
+        } else if (old.kind !== item.kind) {
+            steps.push({ action: "replace", item, old });
+        } else if (item.frozen) {
+            // Offline: nothing is asked of the node; only the flag is recorded.
+            steps.push({ action: old.frozen ? "keep" : "update", item, old });
+        } else {
+            const provider = providerOf(item.kind);
+            const diff = provider.diff ? await provider.diff(old.id, old.outs, item.inputs) : { changes: true };
+            if ((diff.replaces ?? []).length > 0) steps.push({ action: "replace", item, old });
+            else steps.push({ action: diff.changes !== false || Boolean(old.frozen) ? "update" : "keep", item, old });
+        }
+    }
+    for (const old of before.values()) steps.push({ action: "delete", old });
+    return steps;
+}
+
+export const replicationBundleProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: ReplicationBundleInputs, news: ReplicationBundleInputs) {
+        assertItems(news.items ?? []);
+        return { inputs: news };
+    },
+    async create(inputs: ReplicationBundleInputs) {
+        assertItems(inputs.items);
+        const items: BundleItemState[] = [];
+        for (const item of inputs.items) items.push(await createItem(item));
+        return { id: inputs.bundleName, outs: { bundleName: inputs.bundleName, items } satisfies ReplicationBundleState };
+    },
+    async read(id: string, props: ReplicationBundleState) {
+        const items: BundleItemState[] = [];
+        for (const item of props.items ?? []) {
+            const provider = providerOf(item.kind);
+            if (item.frozen || item.outs === null || !provider.read) {
+                items.push(item);
+                continue;
+            }
+            const found = await provider.read(item.id, item.outs);
+            items.push(found.id ? { ...item, outs: found.props ?? item.outs } : { ...item, outs: null });
+        }
+        return { id, props: { ...props, items } };
+    },
+    async diff(_id: string, olds: ReplicationBundleState, news: ReplicationBundleInputs) {
+        const steps = await planItems(olds, news);
+        const changed = steps.filter((s) => s.action !== "keep").map((s) => (s.action === "delete" ? s.old.key : s.item.key));
+        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async update(_id: string, olds: ReplicationBundleState, news: ReplicationBundleInputs) {
+        assertItems(news.items);
+        const steps = await planItems(olds, news);
+        // Drops first, in the reverse of the old order: a subscription goes before the publication it reads.
+        const dropped = new Set(steps.filter((s) => s.action === "delete" || s.action === "replace").map((s) => (s.action === "delete" ? s.old.key : s.item.key)));
+        for (const old of [...(olds.items ?? [])].reverse()) {
+            if (dropped.has(old.key)) await deleteItem(old);
+        }
+        const items: BundleItemState[] = [];
+        for (const step of steps) {
+            switch (step.action) {
+                case "create":
+                case "replace":
+                    items.push(await createItem(step.item));
+                    break;
+                case "update":
+                    items.push(step.item.frozen ? { ...step.old, frozen: true } : await updateItem(step.item, step.old));
+                    break;
+                case "keep":
+                    items.push({ ...step.old, frozen: step.item.frozen });
+                    break;
+                case "delete":
+                    break;
+            }
+        }
+        return { outs: { bundleName: news.bundleName, items } satisfies ReplicationBundleState };
+    },
+    async delete(_id: string, props: ReplicationBundleState) {
+        for (const item of [...(props.items ?? [])].reverse()) await deleteItem(item);
+    },
+};
+
+/** One object of a {@link ReplicationBundle}: its kind and the inputs its own resource class would register. */
+export interface ReplicationBundleItemArgs {
+    /** Unique within the bundle and stable across updates. Required. */
+    key: string;
+    /** Which provider manages it. Required. */
+    kind: BundleItemKind;
+    /** The provider inputs (from `publicationResourceInputs` and its siblings: secrets already wrapped). Required. */
+    inputs: pulumi.Inputs;
+    /** The object lives on an offline node (kept as it is); default false. */
+    frozen?: boolean;
+}
+
+/** Arguments of {@link ReplicationBundle}. */
+export interface ReplicationBundleArgs {
+    /** The bundle's id, e.g. the edge node's name. Required. */
+    bundleName: string;
+    /** The objects, in creation order. Required. */
+    items: ReplicationBundleItemArgs[];
+}
+
+/**
+ * Several replication objects as one resource. Connections and passwords stay secret: they are
+ * secret inside the inputs, and the item states (`items`) are secret outputs.
+ */
+export class ReplicationBundle extends pulumi.dynamic.Resource {
+    /** The bundle's id. */
+    public readonly bundleName!: pulumi.Output<string>;
+
+    constructor(name: string, args: ReplicationBundleArgs, opts?: pulumi.CustomResourceOptions) {
+        assertItems(args.items.map((item) => ({ ...item, inputs: {} })));
+        super(replicationBundleProvider, name, {
+            bundleName: args.bundleName,
+            items: args.items.map((item) => ({ key: item.key, kind: item.kind, frozen: item.frozen ?? false, inputs: item.inputs })),
+        }, { ...opts, additionalSecretOutputs: ["items"] });
+    }
+}
