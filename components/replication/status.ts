@@ -7,6 +7,7 @@
  * Used by `npm run mesh:status` (tools/mesh-status.ts), the demo and the tests. Pure pg; no Pulumi.
  */
 import { PgConnection, describeConnection, withClient } from "../postgres/connection";
+import { SYNC_STATE_NAMES, TableSyncReport, describeStuck, readTableSync } from "./table-sync";
 
 /** The non-secret shape of a mesh (the ReplicationMesh `topology` output). */
 export interface MeshTopology {
@@ -53,6 +54,8 @@ export interface SubscriptionStatus {
     applyLagSeconds: number | null;
     slotRetainedBytes: number | null;
     walStatus: string | null;
+    /** Tables not READY yet (`table (state)`): their changes are not applied by the subscription until their copy finishes; null when unknown. */
+    tablesNotReady: string[] | null;
     /** Plain sentences, empty when healthy. */
     problems: string[];
 }
@@ -73,6 +76,9 @@ export interface MeshStatus {
 }
 
 export const SLOT_LOST = "slot lost: rebuild with full copy needed (its WAL was removed after max_slot_wal_keep_size was exceeded)";
+/** Start of the problem reported while tables are still being copied. */
+export const TABLES_SYNCING = "initial copy in progress";
+
 export const SLOT_UNRESERVED = "slot unreserved: WAL retention bound reached, the slot will be lost at the next checkpoint unless the subscriber catches up";
 
 const num = (v: string | null | undefined) => (v === null || v === undefined ? null : Number(v));
@@ -124,6 +130,18 @@ export function problemsOf(sub: SubscriberRow | undefined, slot: SlotRow | undef
     return problems;
 }
 
+/** Problems of a subscription's table sync, as plain sentences. */
+export function tableSyncProblems(report: TableSyncReport | undefined): string[] {
+    if (!report) return [];
+    const problems: string[] = [];
+    if (report.stuck.length > 0) problems.push(describeStuck(report.subscription, report.stuck));
+    if (report.syncing.length > 0) {
+        problems.push(`${TABLES_SYNCING}: ${report.syncing.map((t) => `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`).join(", ")} ` +
+            "not ready; the subscription applies their changes once the copy finishes");
+    }
+    return problems;
+}
+
 /**
  * Status of every flow in `topology`. `connections` gives, per node name, a connection that may read
  * pg_subscription and pg_replication_slots (the admin connection). Unreachable nodes are reported,
@@ -152,11 +170,12 @@ export async function meshStatus(topology: MeshTopology, connections: Record<str
             slots.set(name, null);
         }
     }));
-    const subscriptions = topology.flows.map((flow): SubscriptionStatus => {
+    const subscriptions = await Promise.all(topology.flows.map(async (flow): Promise<SubscriptionStatus> => {
         const subRows = subs.get(flow.to);
         const slotRows = slots.get(flow.from);
         const sub = subRows?.find((r) => r.subscription === flow.subscriptionName);
         const slot = slotRows?.find((r) => r.slotName === flow.subscriptionName);
+        const sync = sub ? await readTableSync(connections[flow.to], flow.subscriptionName, slotRows ? connections[flow.from] : undefined).catch(() => undefined) : undefined;
         return {
             subscription: flow.subscriptionName, from: flow.from, to: flow.to,
             enabled: sub ? sub.enabled : null,
@@ -165,9 +184,10 @@ export async function meshStatus(topology: MeshTopology, connections: Record<str
             applyLagSeconds: slot?.lagSeconds ?? null,
             slotRetainedBytes: slot?.retainedBytes ?? null,
             walStatus: slot?.walStatus ?? null,
-            problems: problemsOf(sub, slot, slotRows !== null && slotRows !== undefined, subRows !== null && subRows !== undefined),
+            tablesNotReady: sync ? [...sync.stuck, ...sync.syncing].map((t) => `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`) : null,
+            problems: [...problemsOf(sub, slot, slotRows !== null && slotRows !== undefined, subRows !== null && subRows !== undefined), ...tableSyncProblems(sync)],
         };
-    });
+    }));
     const used = new Set(topology.flows.map((f) => f.subscriptionName));
     const orphanSlots: OrphanSlot[] = [];
     for (const [node, rows] of slots) {

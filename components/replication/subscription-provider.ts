@@ -21,6 +21,10 @@
  * - a slot left over from an earlier subscription is reused only with `copy_data = false`
  *   (resuming where it stopped); with a full copy it is dropped and recreated, or rows copied and
  *   streamed would apply twice;
+ * - create and update return only when every table of the subscription is READY (initial copy
+ *   done; table-sync.ts): before that the subscription skips a table's changes, and a table whose
+ *   sync cannot finish (a PostgreSQL 16 hazard on worker stop) fails the resource with the repair
+ *   to run instead of passing silently;
  * - before subscribing (and when publications or tables change) the publisher's publications are
  *   read: one missing, or carrying a table not in `tables`, is refused. `tables` (which the policy
  *   pack checks against the zones) is therefore what really arrives, even from a publication
@@ -31,11 +35,13 @@
  * this module.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, describeConnection, withClient } from "../postgres/connection";
 import { canonicalJson, connectionLocation, diffProps } from "../postgres/dynamic";
 import type { Zone } from "../sovereignty";
 import { assertSqlIdentifier, conninfoValue, ident, sqlLiteral } from "../postgres/sql";
+import { waitForTableSync } from "./table-sync";
 
 export type StreamingMode = "off" | "on" | "parallel";
 
@@ -53,6 +59,8 @@ export interface SubscriptionOptions {
     origin?: "any" | "none";
     /** Subscription enabled; default true. */
     enabled?: boolean;
+    /** How long create/update wait for every table's initial copy to finish (all READY) before failing; default 600 000 ms. */
+    syncTimeoutMs?: number;
 }
 
 /** Resolved inputs. */
@@ -267,6 +275,11 @@ export async function applySubscription(raw: SubscriptionInputs): Promise<Subscr
     const actual = await readSubscription(inputs.connection, inputs.subscriptionName);
     if (actual) await alterSubscription(actual, inputs);
     else await createSubscription(inputs);
+    // Until a table is READY the subscription skips its changes (its table-sync worker has them):
+    // the resource is done when the data flows, and a table whose sync cannot finish fails it.
+    if (inputs.enabled) {
+        await waitForTableSync({ subscriber: inputs.connection, subscriptionName: inputs.subscriptionName, publisher: inputs.publisherAdmin, timeoutMs: raw.syncTimeoutMs });
+    }
     return { ...inputs, publications: [...inputs.publications].sort(), tables: [...inputs.tables].sort(), slotName: inputs.subscriptionName };
 }
 
@@ -402,9 +415,9 @@ export function subscriptionResourceInputs(args: SubscriptionArgs): pulumi.Input
     assertSqlIdentifier("subscriptionName", args.subscriptionName);
     return {
         ...args,
-        connection: pulumi.secret(args.connection),
-        publisher: pulumi.secret(args.publisher),
-        publisherAdmin: pulumi.secret(args.publisherAdmin),
+        connection: secretInput(args.connection),
+        publisher: secretInput(args.publisher),
+        publisherAdmin: secretInput(args.publisherAdmin),
         copyData: args.copyData ?? DEFAULTS.copyData,
         streaming: args.streaming ?? DEFAULTS.streaming,
         binary: args.binary ?? DEFAULTS.binary,

@@ -3,11 +3,14 @@
  * source colour to the target, the target must have applied everything and its sequences must be
  * ahead of the source's, or the first inserts after the switch hit duplicate keys.
  *
- * `prepareSwitch` (as pg_easy_replicate's switchover): wait until the target's lag is under a small
- * bound, then (writes on the source stopped by the caller) until it has confirmed the source's
- * current WAL position, then advance the target's sequences past the source's. Pure pg.
+ * `prepareSwitch` (as pg_easy_replicate's switchover): wait until every table of the target's
+ * subscription is READY (a confirmed slot position says nothing about a table still being copied,
+ * or stuck: its changes are skipped), then until the target's lag is under a small bound, then
+ * (writes on the source stopped by the caller) until it has confirmed the source's current WAL
+ * position, then advance the target's sequences past the source's. Pure pg.
  */
 import { PgConnection, withClient } from "../postgres/connection";
+import { waitForTableSync } from "./table-sync";
 
 export interface SequenceSync {
     /** `schema.sequence` names advanced on the target. */
@@ -70,11 +73,13 @@ export interface PrepareSwitchResult {
 }
 
 /**
- * Waits for lag under the bound, then for the target to confirm the source's current flush
- * position (stop writes on the source before calling for RPO 0), then syncs sequences.
+ * Waits for every table to be READY (throws at once on a table whose sync cannot finish), for lag
+ * under the bound, then for the target to confirm the source's current flush position (stop
+ * writes on the source before calling for RPO 0), then syncs sequences.
  */
 export async function prepareSwitch(options: PrepareSwitchOptions): Promise<PrepareSwitchResult> {
     const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+    await waitForTableSync({ subscriber: options.target, subscriptionName: options.subscriptionName, publisher: options.source, timeoutMs: deadline - Date.now() });
     const bound = options.lagBoundBytes ?? 1024 * 1024;
     const sleep = () => new Promise((resolve) => setTimeout(resolve, 100));
     for (;;) {

@@ -4,6 +4,8 @@
  * provider against the local servers.
  */
 import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
+import { readTableSync } from "../../components/replication/table-sync";
+import { DemoContext, topologyOf } from "./context";
 import { applyProgram, CreatedResource, EngineRun } from "./engine";
 import { formatDuration } from "./narrator";
 
@@ -37,4 +39,17 @@ export function summariseCreated(created: readonly CreatedResource[]): string[] 
     const other = created.filter((r) => !KINDS.some(({ suffix }) => r.name.endsWith(suffix)));
     if (other.length > 0) lines.push(`${other.length} other: ${other.map((r) => r.name).join(", ")}`);
     return lines;
+}
+
+/**
+ * The line saying every subscription's initial copy is done (every table READY), which the
+ * subscription provider waits for; throws naming the tables otherwise. Until then a subscription
+ * skips a table's changes, and stopping its server could leave the table stuck (table-sync.ts).
+ */
+export async function initialCopyDone(ctx: DemoContext): Promise<string> {
+    const flows = topologyOf(ctx).flows;
+    const reports = await Promise.all(flows.map((flow) => readTableSync(ctx.env.admin[flow.to as keyof typeof ctx.env.admin], flow.subscriptionName)));
+    const notReady = reports.flatMap((r) => r.syncing.map((t) => `${r.subscription}.${t.table} (${t.state})`));
+    if (notReady.length > 0) throw new Error(`initial copy not finished: ${notReady.join(", ")}`);
+    return `initial copy done: ${reports.reduce((n, r) => n + r.ready.length, 0)} tables of ${flows.length} subscriptions are ready`;
 }

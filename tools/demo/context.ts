@@ -6,6 +6,7 @@ import type { ReplicationMeshArgs } from "../../components/replication-mesh";
 import type { MeshTopology } from "../../components/replication/status";
 import { validateMesh } from "../../components/replication/validation";
 import type { DemoEnvironment } from "./environment";
+import type { DemoEvidence } from "./evidence";
 import type { Endpoint } from "./in-step";
 import type { Narrator } from "./narrator";
 import type { DemoNode } from "./topology";
@@ -15,6 +16,8 @@ export interface DemoContext {
     /** The mesh applied before the steps. */
     mesh: ReplicationMeshArgs;
     narrator: Narrator;
+    /** Evidence recorder (AGOGSAAS_DEMO_KEEP); undefined in a normal run. */
+    evidence?: DemoEvidence;
 }
 
 /** A node's database as a named endpoint. */

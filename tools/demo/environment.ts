@@ -52,8 +52,16 @@ const COMMON: LocalPgOptions = {
     },
 };
 
+/** What a caller may add to the servers' start-up (evidence keeping). */
+export interface DemoServerOptions {
+    /** Receives every server log line; default none. */
+    onLog?: (server: string, line: string) => void;
+    /** Extra server settings; default none. */
+    settings?: Record<string, string>;
+}
+
 /** Starts the servers and creates the databases. Everything started is removed again on failure. */
-export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstance) => void): Promise<DemoEnvironment> {
+export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstance) => void, extra: DemoServerOptions = {}): Promise<DemoEnvironment> {
     const edgeCapacity = edgeReplicationCapacity({ regionalSubscribers: 1, masterDataSubscriptions: 1 });
     const regionalCapacity = regionalReplicationCapacity({ edges: 1, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
     const clusters: LocalPgCluster[] = [];
@@ -62,9 +70,10 @@ export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstanc
     };
     try {
         // allSettled, not all: when one group fails the other must still be known, to be removed.
+        const common: LocalPgOptions = { ...COMMON, settings: { ...COMMON.settings, ...extra.settings }, onLog: extra.onLog };
         const started = await Promise.allSettled([
-            startLocalPg({ ...COMMON, names: [SERVERS.edgeLa, SERVERS.edgeFra], capacity: edgeCapacity }),
-            startLocalPg({ ...COMMON, names: [SERVERS.usEast, SERVERS.euCentral], capacity: regionalCapacity }),
+            startLocalPg({ ...common, names: [SERVERS.edgeLa, SERVERS.edgeFra], capacity: edgeCapacity }),
+            startLocalPg({ ...common, names: [SERVERS.usEast, SERVERS.euCentral], capacity: regionalCapacity }),
         ]);
         for (const outcome of started) if (outcome.status === "fulfilled") clusters.push(outcome.value);
         const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");

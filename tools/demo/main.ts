@@ -12,9 +12,10 @@
  * Exit code 0 only when every claim held. Servers and data are removed at the end, on failure,
  * and on Ctrl-C.
  */
-import { applyMesh, summariseCreated } from "./apply-mesh";
+import { applyMesh, initialCopyDone, summariseCreated } from "./apply-mesh";
 import { DemoContext } from "./context";
 import { DemoEnvironment, startDemoEnvironment } from "./environment";
+import { EVIDENCE_SERVER_SETTINGS, evidenceFromEnv } from "./evidence";
 import { Narrator, errorText } from "./narrator";
 import { blueGreenInStep } from "./steps/blue-green-in-step";
 import { orderReachesRegion } from "./steps/order-reaches-region";
@@ -33,6 +34,7 @@ const BANNER = [
 
 async function main(): Promise<number> {
     const narrator = new Narrator();
+    const evidence = evidenceFromEnv();
     BANNER.forEach((line) => process.stdout.write(`${line}\n`));
 
     let env: DemoEnvironment | undefined;
@@ -70,24 +72,37 @@ async function main(): Promise<number> {
     let setupHeld = true;
     try {
         env = await narrator.phase("Starting embedded PostgreSQL 16 servers", () =>
-            (startup = startDemoEnvironment((instance) => narrator.info(`${instance.name} on 127.0.0.1:${instance.port}`))));
+            (startup = startDemoEnvironment((instance) => narrator.info(`${instance.name} on 127.0.0.1:${instance.port}`),
+                evidence ? { onLog: (server, line) => evidence.logLine(server, line), settings: EVIDENCE_SERVER_SETTINGS } : {})));
+        evidence?.recordServers(env.instances);
         const mesh = demoMeshArgs(env);
+        const ctx: DemoContext = { env, mesh, narrator, evidence };
         await narrator.phase("Applying the ReplicationMesh (the component and its serialized dynamic providers, as `pulumi up` would)", async () => {
             describeFlows(mesh).forEach((line) => narrator.info(line));
             const run = await applyMesh(mesh);
             summariseCreated(run.created).forEach((line) => narrator.info(`created ${line}`));
+            narrator.info(await initialCopyDone(ctx));
         });
-        const ctx: DemoContext = { env, mesh, narrator };
-        await narrator.step("An order written at LA reaches us-east", () => orderReachesRegion(ctx));
-        await narrator.step("us-east goes down, LA keeps taking orders, us-east catches up with nothing lost", () => outageCatchUp(ctx));
-        await narrator.step("Blue → green are in step: a switch loses nothing", () => blueGreenInStep(ctx));
-        await narrator.step("A Frankfurt customer never reaches us-east; an aggregate snapshot does", () => sovereigntyHolds(ctx));
-        await narrator.step("A flow sending customers from eu-central to us-east is refused before anything is created", () => refusedFlow(ctx));
+        const steps: [string, (ctx: DemoContext) => Promise<import("./narrator").Check[]>][] = [
+            ["An order written at LA reaches us-east", orderReachesRegion],
+            ["us-east goes down, LA keeps taking orders, us-east catches up with nothing lost", outageCatchUp],
+            ["Blue → green are in step: a switch loses nothing", blueGreenInStep],
+            ["A Frankfurt customer never reaches us-east; an aggregate snapshot does", sovereigntyHolds],
+            ["A flow sending customers from eu-central to us-east is refused before anything is created", refusedFlow],
+        ];
+        for (const [title, run] of steps) await narrator.step(title, () => run(ctx));
+        // Only at the end: recording between steps would shift the timing of what is recorded.
+        await evidence?.snapshot("after the steps", env.admin);
     } catch (error) {
         setupHeld = false;
         process.stdout.write(`\n✘ the demo could not run: ${errorText(error)}\n`);
     } finally {
         const dirs = env?.dataDirs ?? [];
+        if (evidence && env && !(setupHeld && narrator.allHeld)) {
+            const kept = await evidence.keepDataDirs(env.instances).catch((error: unknown) => [`(not kept: ${errorText(error)})`]);
+            narrator.info(`evidence kept in ${evidence.dir}: server logs, state.jsonl, data directories ${kept.join(", ")}`);
+        }
+        await evidence?.close();
         await narrator.phase("Cleaning up", async () => {
             await cleanUp();
             narrator.info(`stopped ${env?.instances.length ?? 0} servers, removed ${dirs.join(", ") || "nothing"}`);
