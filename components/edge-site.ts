@@ -14,6 +14,8 @@ import { TABLE_NAMES, TABLE_CATALOG, classifyTables, residencyTags } from "./sov
 import { EdgeSiteArgs, EdgeSiteSettings, validateEdgeSiteArgs } from "./edge/args";
 import { DB_PASSWORD_FILE, EdgeContainerSpec, EdgeVolume, edgeContainerSpecs } from "./edge/containers";
 import { EDGE_SIZES } from "./edge/sizes";
+import * as dockerResources from "./edge/docker-resources";
+import { LeanResource } from "./lean-resource";
 
 export { EdgeSiteArgs, EdgeImages, EdgePorts } from "./edge/args";
 export { EdgeSizeTier, EDGE_SIZES, EDGE_SIZE_TIERS } from "./edge/sizes";
@@ -91,7 +93,7 @@ export class EdgeSite extends pulumi.ComponentResource {
         const labels = baseLabels(settings);
         const dataLabels = { ...labels, ...residencyTags(settings.zone, classifyTables(EDGE_TABLES)) };
 
-        const network = new docker.Network(`${name}-network`, {
+        const network = dockerResources.network(`${name}-network`, {
             name: `agogsaas-${settings.facilityId}`,
             driver: "bridge",
             labels: toLabelList(labels),
@@ -99,28 +101,28 @@ export class EdgeSite extends pulumi.ComponentResource {
 
         // Volumes outlive the stack: deleting a stack (or the facility from it) never wipes a
         // factory's database; remove the volume by hand once its data is safe in the region.
-        const volumes: Record<EdgeVolume, docker.Volume> = {
-            pgdata: new docker.Volume(`${name}-pgdata`, {
+        const volumes: Record<EdgeVolume, LeanResource> = {
+            pgdata: dockerResources.volume(`${name}-pgdata`, {
                 name: `agogsaas-${settings.facilityId}-pgdata`,
                 labels: toLabelList(dataLabels),
             }, { ...onHost, retainOnDelete: true }),
-            natsdata: new docker.Volume(`${name}-natsdata`, {
+            natsdata: dockerResources.volume(`${name}-natsdata`, {
                 name: `agogsaas-${settings.facilityId}-natsdata`,
                 labels: toLabelList(dataLabels),
             }, { ...onHost, retainOnDelete: true }),
         };
 
-        const containers: Record<string, docker.Container> = {};
+        const containers: Record<string, LeanResource> = {};
         for (const spec of edgeContainerSpecs(settings)) {
-            const image = new docker.RemoteImage(`${name}-${spec.alias}-image`, {
+            const image = dockerResources.remoteImage(`${name}-${spec.alias}-image`, {
                 name: settings.images[spec.container],
                 // Another site on the same host (a lab) may share the image; never delete it from under it.
                 keepLocally: true,
             }, onHost);
             containers[spec.container] = this.container(name, settings, spec, {
-                image: image.imageId,
-                network: network.name,
-                volume: spec.volume ? volumes[spec.volume.volume].name : undefined,
+                image: image.output<string>("imageId"),
+                network: network.output<string>("name"),
+                volume: spec.volume ? volumes[spec.volume.volume].output<string>("name") : undefined,
                 dbPassword: adminPassword.result,
                 labels: spec.dataBearing ? dataLabels : labels,
                 // The backend waits for the database container (Docker has no health-gated start outside compose).
@@ -158,9 +160,9 @@ export class EdgeSite extends pulumi.ComponentResource {
             dependsOn: pulumi.Resource[];
         },
         opts: pulumi.CustomResourceOptions,
-    ): docker.Container {
+    ): LeanResource {
         const limits = EDGE_SIZES[settings.size].limits[spec.container];
-        return new docker.Container(`${name}-${spec.alias}`, {
+        return dockerResources.container(`${name}-${spec.alias}`, {
             name: `agogsaas-${settings.facilityId}-${spec.alias}`,
             image: refs.image,
             command: spec.command,

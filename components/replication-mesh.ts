@@ -28,6 +28,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TABLE_CATALOG } from "./sovereignty";
 import { PgConnection, PgConnectionInput } from "./postgres/connection";
+import { secretInput } from "./postgres/secret-input";
 import { validateMesh, MeshPlan } from "./replication/validation";
 import { replicationRoleName } from "./replication/naming";
 import { CatalogTables } from "./replication/schema-provider";
@@ -147,7 +148,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         const admin = (nodeName: string): pulumi.Output<PgConnection> => {
             let output = admins.get(nodeName);
             if (!output) {
-                output = pulumi.secret(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
+                output = secretInput(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
                 admins.set(nodeName, output);
             }
             return output;
@@ -163,12 +164,26 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         const bundled = (nodeName: string) => args.bundleEdges === true && node(nodeName).role === "edge"
             && node(nodeName).external !== true && !offeringServers.has(serverOf(node(nodeName)));
         const bundleOwner = (flow: PlannedFlow) => (bundled(flow.from) ? flow.from : bundled(flow.to) ? flow.to : undefined);
-        const bundleParts = new Map<string, { setup: ReplicationBundleItemArgs[]; publications: ReplicationBundleItemArgs[]; subscriptions: ReplicationBundleItemArgs[]; dependsOn: Set<pulumi.Resource> }>();
+        type BundleParts = {
+            setup: ReplicationBundleItemArgs[]; publications: ReplicationBundleItemArgs[]; subscriptions: ReplicationBundleItemArgs[];
+            connections: Map<string, pulumi.Output<PgConnection>>; dependsOn: Set<pulumi.Resource>;
+        };
+        const bundleParts = new Map<string, BundleParts>();
         const bundleOf = (edge: string) => {
             let parts = bundleParts.get(edge);
-            if (!parts) bundleParts.set(edge, parts = { setup: [], publications: [], subscriptions: [], dependsOn: new Set() });
+            if (!parts) bundleParts.set(edge, parts = { setup: [], publications: [], subscriptions: [], connections: new Map(), dependsOn: new Set() });
             return parts;
         };
+        // An item of `edge`'s bundle whose connection inputs name the bundle's shared connections instead of repeating them.
+        const bundleItem = (edge: string, item: ReplicationBundleItemArgs, named: Record<string, [name: string, connection: pulumi.Output<PgConnection>]>): ReplicationBundleItemArgs => {
+            const inputs = { ...item.inputs };
+            for (const [field, [connectionName, connection]] of Object.entries(named)) {
+                delete inputs[field];
+                bundleOf(edge).connections.set(connectionName, connection);
+            }
+            return { ...item, inputs, connections: Object.fromEntries(Object.entries(named).map(([field, [connectionName]]) => [field, connectionName])) };
+        };
+        const adminRef = (nodeName: string): [string, pulumi.Output<PgConnection>] => [`admin_${nodeName}`, admin(nodeName)];
 
         const tablesAt = new Map<string, Set<string>>();
         for (const flow of plan.flows) {
@@ -187,7 +202,10 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         for (const [nodeName, tables] of tablesAt) {
             if (node(nodeName).manageSchema === false || node(nodeName).external === true) continue;
             if (bundled(nodeName)) {
-                bundleOf(nodeName).setup.push({ key: "tables", kind: "tables", frozen: node(nodeName).offline, inputs: catalogTablesResourceInputs({ connection: admin(nodeName), tables: [...tables].sort() }) });
+                bundleOf(nodeName).setup.push(bundleItem(nodeName, {
+                    key: "tables", kind: "tables", frozen: node(nodeName).offline,
+                    inputs: catalogTablesResourceInputs({ connection: admin(nodeName), tables: [...tables].sort() }),
+                }, { connection: adminRef(nodeName) }));
                 continue;
             }
             schema.set(nodeName, new CatalogTables(`${name}-${nodeName}-tables`, { connection: admin(nodeName), tables: [...tables].sort() }, { parent: this, ...on(nodeName) }));
@@ -218,7 +236,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 grantRoles: node(publisher).replicationGrantRoles,
             };
             if (bundled(publisher)) {
-                bundleOf(publisher).setup.push({ key: "role", kind: "role", frozen: node(publisher).offline, inputs: replicationRoleResourceInputs(roleArgs) });
+                bundleOf(publisher).setup.push(bundleItem(publisher, {
+                    key: "role", kind: "role", frozen: node(publisher).offline, inputs: replicationRoleResourceInputs(roleArgs),
+                }, { connection: adminRef(publisher) }));
                 continue;
             }
             this.roles[publisher] = new ReplicationRole(`${name}-${publisher}-repl-role`, roleArgs, { parent: this, ...on(publisher), dependsOn: schemaDeps(publisher) });
@@ -233,7 +253,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 // An external node's connection already logs in as its replication role.
                 const external = from.external === true;
                 // From the node's shared admin Output: the connection object is unwrapped once per node, not once per use.
-                login = pulumi.secret(pulumi.all([
+                login = secretInput(pulumi.all([
                     admin(publisherName), from.replicationHost, from.replicationPort, external ? undefined : passwords.get(publisherName)!,
                 ]).apply(([conn, host, port, password]) => ({
                     host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
@@ -258,7 +278,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                     publish: flow.options.publish,
                 };
                 if (owner !== undefined) {
-                    bundleOf(owner).publications.push({ key: `pub:${flow.publicationName}`, kind: "publication", frozen: from.offline, inputs: publicationResourceInputs(publicationArgs) });
+                    bundleOf(owner).publications.push(bundleItem(owner, {
+                        key: `pub:${flow.publicationName}`, kind: "publication", frozen: from.offline, inputs: publicationResourceInputs(publicationArgs),
+                    }, { connection: adminRef(flow.from) }));
                     schemaDeps(flow.from).forEach((d) => bundleOf(owner).dependsOn.add(d));
                     if (this.roles[flow.from]) publisherObjects.push(this.roles[flow.from]);
                 } else {
@@ -290,7 +312,9 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 enabled: !from.offline,
             };
             if (owner !== undefined) {
-                bundleOf(owner).subscriptions.push({ key: `sub:${flow.subscriptionName}`, kind: "subscription", frozen: node(flow.to).offline, inputs: subscriptionResourceInputs(subscriptionArgs) });
+                bundleOf(owner).subscriptions.push(bundleItem(owner, {
+                    key: `sub:${flow.subscriptionName}`, kind: "subscription", frozen: node(flow.to).offline, inputs: subscriptionResourceInputs(subscriptionArgs),
+                }, { connection: adminRef(flow.to), publisher: [`login_${flow.from}`, publisher], publisherAdmin: adminRef(flow.from) }));
                 [...publisherObjects, ...schemaDeps(flow.to)].forEach((d) => bundleOf(owner).dependsOn.add(d));
             } else {
                 this.subscriptions[flow.subscriptionName] = new Subscription(`${name}-${flow.subscriptionName}-sub`, subscriptionArgs,
@@ -301,6 +325,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         for (const [edge, parts] of bundleParts) {
             this.bundles[edge] = new ReplicationBundle(`${name}-${edge}-replication`, {
                 bundleName: edge,
+                connections: Object.fromEntries([...parts.connections].sort(([a], [b]) => a.localeCompare(b))),
                 items: [...parts.setup, ...parts.publications, ...parts.subscriptions],
             }, { parent: this, dependsOn: [...parts.dependsOn] });
         }

@@ -2,7 +2,6 @@
  * EdgeSites from facility config, shared by the regional stack (inline fleet mode) and the
  * single-facility edge stack, so a facility deploys identically either way.
  */
-import * as pulumi from "@pulumi/pulumi";
 import { EdgeSite, EdgeSiteArgs } from "../components/edge-site";
 import { validateEdgeSiteArgs } from "../components/edge/args";
 import { FacilityConfig, StackConfig, configKey } from "./config";
@@ -91,6 +90,6 @@ export function facilitySummary(facility: FacilityConfig, endpoint: FacilityEndp
         status: facility.offline ? "offline" : "online",
         deployment: facility.edgeDeployment === "inline" ? "inline" : `stack ${facility.edgeStack}`,
         healthUrl: endpoint.healthUrl,
-        databaseEndpoint: pulumi.interpolate`${endpoint.host}:${endpoint.port}/${endpoint.database}`,
+        databaseEndpoint: endpoint.databaseEndpoint,
     };
 }

@@ -17,7 +17,7 @@ import { withConfigKeys } from "./rekey";
 import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
-import { FacilityEndpoint, edgeStackEndpoint, facilityConnection, siteEndpoint } from "./facility-endpoints";
+import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
 import { MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
@@ -109,7 +109,7 @@ function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["co
             return { ...rest, connection: own.peering };
         case "facility": {
             const endpoint = facilities.get(source.facility.id)!;
-            return { ...rest, connection: facilityConnection(endpoint), replicationPassword: endpoint.replicationPassword };
+            return { ...rest, connection: endpoint.connection, replicationPassword: endpoint.replicationPassword };
         }
         case "peer":
             // External: the peer's peering login, never its administrator.

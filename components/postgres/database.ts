@@ -14,6 +14,7 @@
  * The admin connection (password included) is a secret input and a secret output, never captured.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "./secret-input";
 import { PgConnection, PgConnectionInput, withClient } from "./connection";
 import { assertSqlIdentifier, ident } from "./sql";
 import { diffProps } from "./dynamic";
@@ -112,7 +113,7 @@ export class PostgresDatabase extends pulumi.dynamic.Resource {
         assertSqlIdentifier("databaseName", args.databaseName);
         if (typeof args.owner === "string") assertSqlIdentifier("owner", args.owner);
         super(postgresDatabaseProvider, name, {
-            connection: pulumi.secret(args.connection),
+            connection: secretInput(args.connection),
             databaseName: args.databaseName,
             owner: args.owner,
             dropOnDelete: args.dropOnDelete ?? false,

@@ -15,6 +15,7 @@
  * readable; every update sets it again). Delete revokes CONNECT and drops the role.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "./secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "./connection";
 import { diffProps } from "./dynamic";
@@ -173,9 +174,9 @@ export class MonitoringRole extends pulumi.dynamic.Resource {
     constructor(name: string, args: MonitoringRoleArgs, opts?: pulumi.CustomResourceOptions) {
         assertMonitoringRoleName(args.roleName);
         super(monitoringRoleProvider, name, {
-            connection: pulumi.secret(args.connection),
+            connection: secretInput(args.connection),
             roleName: args.roleName,
-            password: pulumi.secret(args.password),
+            password: secretInput(args.password),
             databases: args.databases,
             attributes: undefined,
             memberOf: undefined,

@@ -17,8 +17,15 @@
  * - delete: items in reverse order (subscriptions before the publications they read).
  * Frozen items (objects on an offline node) are neither read, changed nor dropped: their last
  * state is kept, as `ignoreChanges: ["*"]` and `retainOnDelete` do for a single resource.
+ *
+ * Connections are given once per bundle (`connections`, secret) and named by the items
+ * (`item.connections: { publisher: "login_us_east_blue" }`): one edge's items use the same three or
+ * four logins, and each nested input costs the SDK its own promise chain at registration (and a
+ * line in a preview diff). An item may also carry a connection inline in its inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { PgConnectionInput } from "../postgres/connection";
+import { secretInput } from "../postgres/secret-input";
 import { catalogTablesProvider } from "./schema-provider";
 import { replicationRoleProvider } from "./role-provider";
 import { publicationProvider } from "./publication-provider";
@@ -36,12 +43,16 @@ export interface BundleItem {
     inputs: Record<string, unknown>;
     /** The object lives on an offline node: keep it as it is; default false. */
     frozen?: boolean;
+    /** Inputs taken from the bundle's `connections`: input field → connection name; default none. */
+    connections?: Record<string, string>;
 }
 
 /** Resolved inputs. */
 export interface ReplicationBundleInputs {
     /** The bundle's id (e.g. the edge node's name). */
     bundleName: string;
+    /** Connections the items name, by name; default none. */
+    connections?: Record<string, unknown>;
     items: BundleItem[];
 }
 
@@ -75,25 +86,43 @@ function providerOf(kind: BundleItemKind): pulumi.dynamic.ResourceProvider {
     return provider;
 }
 
-function assertItems(items: readonly BundleItem[]): void {
+function assertItems(items: readonly BundleItem[], connectionNames: readonly string[]): void {
     const seen = new Set<string>();
     items.forEach((item, i) => {
         providerOf(item.kind);
         if (typeof item.key !== "string" || item.key.length === 0) throw new Error(`replication bundle: items[${i}].key must be a non-empty string`);
         if (seen.has(item.key)) throw new Error(`replication bundle: items[${i}].key ${JSON.stringify(item.key)} is used twice`);
         seen.add(item.key);
+        for (const [field, name] of Object.entries(item.connections ?? {})) {
+            if (!connectionNames.includes(name)) {
+                throw new Error(`replication bundle: items[${i}].connections.${field} names ${JSON.stringify(name)}, which is not one of the bundle's connections (${connectionNames.join(", ") || "none"})`);
+            }
+        }
     });
 }
 
-async function createItem(item: BundleItem): Promise<BundleItemState> {
-    const { id, outs } = await providerOf(item.kind).create(item.inputs);
-    return { ...item, id, outs: outs ?? item.inputs };
+/** The item's provider inputs, with the connections it names filled in. */
+function resolvedInputs(item: BundleItem, connections: Record<string, unknown> | undefined): Record<string, unknown> {
+    const named = Object.entries(item.connections ?? {});
+    if (named.length === 0) return item.inputs;
+    return { ...item.inputs, ...Object.fromEntries(named.map(([field, name]) => [field, connections?.[name]])) };
 }
 
-async function updateItem(item: BundleItem, old: BundleItemState): Promise<BundleItemState> {
+function assertBundle(inputs: ReplicationBundleInputs): void {
+    assertItems(inputs.items ?? [], Object.keys(inputs.connections ?? {}));
+}
+
+async function createItem(item: BundleItem, connections: Record<string, unknown> | undefined): Promise<BundleItemState> {
+    const inputs = resolvedInputs(item, connections);
+    const { id, outs } = await providerOf(item.kind).create(inputs);
+    return { ...item, id, outs: outs ?? inputs };
+}
+
+async function updateItem(item: BundleItem, old: BundleItemState, connections: Record<string, unknown> | undefined): Promise<BundleItemState> {
     const provider = providerOf(item.kind);
-    const { outs } = provider.update ? await provider.update(old.id, old.outs, item.inputs) : { outs: item.inputs };
-    return { ...item, id: old.id, outs: outs ?? item.inputs };
+    const inputs = resolvedInputs(item, connections);
+    const { outs } = provider.update ? await provider.update(old.id, old.outs, inputs) : { outs: inputs };
+    return { ...item, id: old.id, outs: outs ?? inputs };
 }
 
 async function deleteItem(old: BundleItemState): Promise<void> {
@@ -118,7 +147,7 @@ async function planItems(olds: ReplicationBundleState, news: ReplicationBundleIn
             steps.push({ action: old.frozen ? "keep" : "update", item, old });
         } else {
             const provider = providerOf(item.kind);
-            const diff = provider.diff ? await provider.diff(old.id, old.outs, item.inputs) : { changes: true };
+            const diff = provider.diff ? await provider.diff(old.id, old.outs, resolvedInputs(item, news.connections)) : { changes: true };
             if ((diff.replaces ?? []).length > 0) steps.push({ action: "replace", item, old });
             else steps.push({ action: diff.changes !== false || Boolean(old.frozen) ? "update" : "keep", item, old });
         }
@@ -129,13 +158,13 @@ async function planItems(olds: ReplicationBundleState, news: ReplicationBundleIn
 
 export const replicationBundleProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: ReplicationBundleInputs, news: ReplicationBundleInputs) {
-        assertItems(news.items ?? []);
+        assertBundle(news);
         return { inputs: news };
     },
     async create(inputs: ReplicationBundleInputs) {
-        assertItems(inputs.items);
+        assertBundle(inputs);
         const items: BundleItemState[] = [];
-        for (const item of inputs.items) items.push(await createItem(item));
+        for (const item of inputs.items) items.push(await createItem(item, inputs.connections));
         return { id: inputs.bundleName, outs: { bundleName: inputs.bundleName, items } satisfies ReplicationBundleState };
     },
     async read(id: string, props: ReplicationBundleState) {
@@ -157,7 +186,7 @@ export const replicationBundleProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, olds: ReplicationBundleState, news: ReplicationBundleInputs) {
-        assertItems(news.items);
+        assertBundle(news);
         const steps = await planItems(olds, news);
         // Drops first, in the reverse of the old order: a subscription goes before the publication it reads.
         const dropped = new Set(steps.filter((s) => s.action === "delete" || s.action === "replace").map((s) => (s.action === "delete" ? s.old.key : s.item.key)));
@@ -169,10 +198,10 @@ export const replicationBundleProvider: pulumi.dynamic.ResourceProvider = {
             switch (step.action) {
                 case "create":
                 case "replace":
-                    items.push(await createItem(step.item));
+                    items.push(await createItem(step.item, news.connections));
                     break;
                 case "update":
-                    items.push(step.item.frozen ? { ...step.old, frozen: true } : await updateItem(step.item, step.old));
+                    items.push(step.item.frozen ? { ...step.old, frozen: true } : await updateItem(step.item, step.old, news.connections));
                     break;
                 case "keep":
                     items.push({ ...step.old, frozen: step.item.frozen });
@@ -198,12 +227,16 @@ export interface ReplicationBundleItemArgs {
     inputs: pulumi.Inputs;
     /** The object lives on an offline node (kept as it is); default false. */
     frozen?: boolean;
+    /** Inputs taken from the bundle's `connections`: input field → connection name; default none. */
+    connections?: Record<string, string>;
 }
 
 /** Arguments of {@link ReplicationBundle}. */
 export interface ReplicationBundleArgs {
     /** The bundle's id, e.g. the edge node's name. Required. */
     bundleName: string;
+    /** Connections (made secret) the items name in their `connections`; default none. */
+    connections?: Record<string, pulumi.Input<PgConnectionInput>>;
     /** The objects, in creation order. Required. */
     items: ReplicationBundleItemArgs[];
 }
@@ -217,10 +250,14 @@ export class ReplicationBundle extends pulumi.dynamic.Resource {
     public readonly bundleName!: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationBundleArgs, opts?: pulumi.CustomResourceOptions) {
-        assertItems(args.items.map((item) => ({ ...item, inputs: {} })));
+        assertItems(args.items.map((item) => ({ ...item, inputs: {} })), Object.keys(args.connections ?? {}));
         super(replicationBundleProvider, name, {
             bundleName: args.bundleName,
-            items: args.items.map((item) => ({ key: item.key, kind: item.kind, frozen: item.frozen ?? false, inputs: item.inputs })),
-        }, { ...opts, additionalSecretOutputs: ["items"] });
+            connections: Object.fromEntries(Object.entries(args.connections ?? {}).map(([key, conn]) => [key, secretInput(conn)])),
+            items: args.items.map((item) => ({
+                key: item.key, kind: item.kind, frozen: item.frozen ?? false, inputs: item.inputs,
+                ...(item.connections ? { connections: item.connections } : {}),
+            })),
+        }, { ...opts, additionalSecretOutputs: ["connections", "items"] });
     }
 }

@@ -18,6 +18,7 @@
  * {@link ConnectRestrictionInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, describeConnection, withClient } from "../postgres/connection";
 import { diffProps } from "../postgres/dynamic";
@@ -95,6 +96,6 @@ export class ConnectRestriction extends pulumi.dynamic.Resource {
     public readonly publicConnect!: pulumi.Output<boolean>;
 
     constructor(name: string, args: ConnectRestrictionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(connectRestrictionProvider, name, { connection: pulumi.secret(args.connection), publicConnect: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
+        super(connectRestrictionProvider, name, { connection: secretInput(args.connection), publicConnect: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }

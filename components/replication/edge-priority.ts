@@ -16,6 +16,7 @@
  * {@link EdgePriorityInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
 import { diffProps } from "../postgres/dynamic";
@@ -166,7 +167,7 @@ export class EdgePriorityGuard extends pulumi.dynamic.Resource {
     public readonly facilities!: pulumi.Output<string[]>;
 
     constructor(name: string, args: EdgePriorityArgs, opts?: pulumi.CustomResourceOptions) {
-        super(edgePriorityProvider, name, { connection: pulumi.secret(args.connection), tables: args.tables, facilities: args.facilities },
+        super(edgePriorityProvider, name, { connection: secretInput(args.connection), tables: args.tables, facilities: args.facilities },
             { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }

@@ -18,6 +18,7 @@
  * The row filter is rendered by the audited literal function; identifiers are validated.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, assertStandardStrings, inTransaction, withClient } from "../postgres/connection";
 import { canonicalJson, diffProps } from "../postgres/dynamic";
@@ -214,7 +215,7 @@ export class Publication extends pulumi.dynamic.Resource {
 export function publicationResourceInputs(args: PublicationArgs): pulumi.Inputs {
     validate({ ...args, connection: undefined as unknown as PgConnection });
     return {
-        connection: pulumi.secret(args.connection),
+        connection: secretInput(args.connection),
         publicationName: args.publicationName,
         tables: args.tables,
         rowFilter: args.rowFilter ?? null,

@@ -16,6 +16,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
 import { diffProps } from "../postgres/dynamic";
@@ -178,9 +179,9 @@ export class ReplicationRole extends pulumi.dynamic.Resource {
 export function replicationRoleResourceInputs(args: ReplicationRoleArgs): pulumi.Inputs {
     assertSqlIdentifier("roleName", args.roleName);
     return {
-        connection: pulumi.secret(args.connection),
+        connection: secretInput(args.connection),
         roleName: args.roleName,
-        password: pulumi.secret(args.password),
+        password: secretInput(args.password),
         tables: args.tables,
         replicationAttribute: args.replicationAttribute ?? true,
         grantRoles: args.grantRoles ?? [],

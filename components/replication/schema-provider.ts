@@ -6,6 +6,7 @@
  * {@link CatalogTablesInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretInput } from "../postgres/secret-input";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
 import { diffProps } from "../postgres/dynamic";
 import { createTableSql } from "./schema";
@@ -78,5 +79,5 @@ export class CatalogTables extends pulumi.dynamic.Resource {
 
 /** The provider inputs {@link CatalogTables} registers (the connection made secret); shared with the replication bundle. */
 export function catalogTablesResourceInputs(args: CatalogTablesArgs): pulumi.Inputs {
-    return { connection: pulumi.secret(args.connection), tables: args.tables };
+    return { connection: secretInput(args.connection), tables: args.tables };
 }

@@ -36,6 +36,21 @@ describe("ReplicationBundle provider on real PostgreSQL", function () {
     const subItem = (): BundleItem => ({ key: `sub:${flow.name}`, kind: "subscription", inputs: { ...subscriptionInputs(flow) } });
     const bundle = (items: BundleItem[]): ReplicationBundleInputs => ({ bundleName: "edge_la", items });
     const full = () => bundle([tablesItem(), roleItem(), pubItem(), subItem()]);
+    /** The same bundle with each connection given once in `connections` and named by the items (what the mesh registers). */
+    const byReference = (): ReplicationBundleInputs => {
+        const sub = subscriptionInputs(flow);
+        const without = (item: BundleItem, fields: string[]) => ({ ...item, inputs: Object.fromEntries(Object.entries(item.inputs).filter(([k]) => !fields.includes(k))) });
+        return {
+            bundleName: "edge_la",
+            connections: { admin_edge_la: edge, admin_region: region, login_edge_la: sub.publisher },
+            items: [
+                { ...without(tablesItem(), ["connection"]), connections: { connection: "admin_edge_la" } },
+                { ...without(roleItem(), ["connection"]), connections: { connection: "admin_edge_la" } },
+                { ...without(pubItem(), ["connection"]), connections: { connection: "admin_edge_la" } },
+                { ...without(subItem(), ["connection", "publisher", "publisherAdmin"]), connections: { connection: "admin_region", publisher: "login_edge_la", publisherAdmin: "admin_edge_la" } },
+            ],
+        };
+    };
 
     before(async () => {
         cluster = await startLocalPg({ names: ["edge", "region"], walSegmentSizeMb: 1, settings: { wal_retrieve_retry_interval: "300ms" } });
@@ -79,8 +94,8 @@ describe("ReplicationBundle provider on real PostgreSQL", function () {
         assert.strictEqual((await tableDigest(edge, "orders")).count, 115);
     });
 
-    it("create again on the existing objects adopts them; read + diff then show no change", async () => {
-        const again = await provider.create!(full());
+    it("create again on the existing objects adopts them (connections given by reference); read + diff then show no change", async () => {
+        const again = await provider.create!(byReference());
         assert.deepStrictEqual(again.outs.items.map((i: { id: string }) => i.id), state.items.map((i) => i.id));
         assert.deepStrictEqual(await slotsOnEdge(), [flow.name], "no second slot");
         const subs = await cluster.get("region").query<{ n: number }>("SELECT count(*)::int AS n FROM pg_subscription", [], "app");
@@ -89,6 +104,7 @@ describe("ReplicationBundle provider on real PostgreSQL", function () {
         const read = await provider.read!("edge_la", state);
         assert.ok(read.props.items.every((i: { outs: unknown }) => i.outs !== null), "every object is there");
         assert.deepStrictEqual(await provider.diff!("edge_la", read.props, full()), { changes: false, replaces: [], deleteBeforeReplace: false });
+        assert.deepStrictEqual(await provider.diff!("edge_la", read.props, byReference()), { changes: false, replaces: [], deleteBeforeReplace: false }, "references resolve to the same inputs");
         await insertOrders(edge, LA, "adopted", 5);
         assert.strictEqual((await waitInStep(edge, region, "orders", LA)).count, 75, "still streaming, nothing copied twice");
     });
@@ -194,6 +210,11 @@ describe("ReplicationBundle provider on real PostgreSQL", function () {
                 what: "a kind named like an Object property",
                 items: () => [{ ...pubItem(), key: "p", inputs: { ...publicationInputs({ ...flow, name: other }) } }, { key: "x", kind: "constructor" as never, inputs: {} }],
                 message: /^replication bundle: unknown item kind "constructor"; allowed: tables, role, publication, subscription$/,
+            },
+            {
+                what: "a connection name the bundle does not give",
+                items: () => [{ ...pubItem(), key: "p", inputs: { ...publicationInputs({ ...flow, name: other }) } }, { ...roleItem(), connections: { connection: "admin_nowhere" } }],
+                message: /^replication bundle: items\[1\]\.connections\.connection names "admin_nowhere", which is not one of the bundle's connections \(none\)$/,
             },
             {
                 what: "an empty key",

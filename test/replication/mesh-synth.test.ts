@@ -303,18 +303,28 @@ describe("ReplicationMesh (mock runtime)", () => {
             assert.ok(!fra.includes(urn("mesh-us_east_blue-tables")));
         });
 
-        it("keeps every connection and password of every item secret", () => {
-            for (const [edge, count] of [["edge_la", 11], ["edge_fra", 7]] as const) {
+        it("gives each connection once per bundle, secret, and names it from the items", () => {
+            const expectedConnections: Record<string, string[]> = {
+                edge_la: ["admin_edge_la", "admin_us_east_blue", "login_edge_la", "login_us_east_blue"],
+                edge_fra: ["admin_edge_fra", "admin_eu_central", "login_edge_fra"],
+            };
+            for (const [edge, names] of Object.entries(expectedConnections)) {
                 const bundle = byName(result, `mesh-${edge}-replication`);
-                const expected = itemsOf(result, edge).flatMap((item, i) => ({
-                    tables: ["connection"], role: ["connection", "password"], publication: ["connection"], subscription: ["connection", "publisher", "publisherAdmin"],
-                } as Record<string, string[]>)[item.kind].map((key) => `items[${i}].inputs.${key}`));
-                assert.strictEqual(expected.length, count);
-                assert.deepStrictEqual(bundle.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), expected.sort());
+                const connections = bundle.inputs.connections as Record<string, unknown>;
+                assert.deepStrictEqual(Object.keys(connections).sort(), names);
+                assert.ok(Object.values(connections).every((c) => c === "[secret]"), "every shared connection is secret");
+                // Secret: the shared connections and each role's password; no connection is repeated inside an item.
+                const roleIndex = itemsOf(result, edge).findIndex((i) => i.kind === "role");
+                assert.deepStrictEqual(bundle.secretPaths.filter((p) => !p.startsWith("__provider")).sort(),
+                    [...names.map((n) => `connections.${n}`), `items[${roleIndex}].inputs.password`].sort());
                 for (const item of itemsOf(result, edge)) {
-                    assert.strictEqual(item.inputs.connection, "[secret]");
+                    assert.ok(!("connection" in item.inputs) && !("publisher" in item.inputs) && !("publisherAdmin" in item.inputs), `${item.key} repeats no connection`);
                 }
             }
+            const sub = itemsOf(result, "edge_la").find((i) => i.key === "sub:mesh_edge_la_to_us_east_blue") as Item & { connections: Record<string, string> };
+            assert.deepStrictEqual(sub.connections, { connection: "admin_us_east_blue", publisher: "login_edge_la", publisherAdmin: "admin_edge_la" });
+            const master = itemsOf(result, "edge_la").find((i) => i.key === "sub:mesh_us_east_blue_to_edge_la") as Item & { connections: Record<string, string> };
+            assert.deepStrictEqual(master.connections, { connection: "admin_edge_la", publisher: "login_us_east_blue", publisherAdmin: "admin_us_east_blue" });
             const json = JSON.stringify(result);
             for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password-mesh-edge_la-repl-password", "mock-password-mesh-edge_fra-repl-password"]) {
                 assert.ok(!json.includes(secret), `"${secret}" appears in the synth result`);
