@@ -9,6 +9,7 @@ import { LeanResource } from "../components/lean-resource";
 import * as dockerResources from "../components/edge/docker-resources";
 import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const DOCKER_VERSION = (require("@pulumi/docker/package.json") as { version: string }).version;
 
 /** Everything about a registration except its URN-independent identity, for comparing two programs. */
