@@ -17,6 +17,13 @@
  * - `"off"`: as "short", and no source position or stack trace is sent at all.
  * - `"sdk"`: the SDK's own behaviour, untouched.
  *
+ * A third per-resource cost is not a stack: after every RegisterResource and ReadResource call the
+ * SDK logs `resp: ${response}` at debug level, which stringifies the whole protobuf response (the
+ * resource's full state; for a dynamic resource that includes its serialised provider, 10-80 KB)
+ * before the engine decides whether to keep debug output at all. In "short" and "off" modes those
+ * responses describe themselves by URN and id instead (about 7 % of the regional stack's CPU at
+ * 1,000 facilities, docs/scale.md); "sdk" restores the full dump for `pulumi -v=9` debugging.
+ *
  * Errors are not affected: `Error.stackTraceLimit` is changed only around those two SDK captures,
  * so an exception thrown by the program (our ValidationErrors carry their own message naming the
  * config key) keeps its full stack. The environment variable `AGOGSAAS_STACK_CAPTURE` overrides
@@ -37,6 +44,7 @@ export const SHORT_STACK_FRAMES = 16;
 export const STACK_CAPTURE_ENV = "AGOGSAAS_STACK_CAPTURE";
 
 type DebuggableModule = { debuggablePromise: (p: Promise<unknown>, ctx: unknown) => Promise<unknown>; debugPromiseLeaks?: boolean };
+type ResponseClass = { prototype: { getUrn(): string; getId?(): string; toString(): string } };
 type ResourceClass = { callsites: () => unknown[]; framePositionRegExp?: RegExp };
 
 interface Originals {
@@ -74,7 +82,11 @@ export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapt
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
     const resource = pulumi.Resource as unknown as ResourceClass;
-    if (typeof debuggable.debuggablePromise !== "function" || typeof resource.callsites !== "function" || !(resource.framePositionRegExp instanceof RegExp)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const proto = require("@pulumi/pulumi/proto/resource_pb") as Record<string, ResponseClass | undefined>;
+    const responses = [proto.RegisterResourceResponse, proto.ReadResourceResponse];
+    if (typeof debuggable.debuggablePromise !== "function" || typeof resource.callsites !== "function" || !(resource.framePositionRegExp instanceof RegExp)
+        || responses.some((r) => typeof r?.prototype.getUrn !== "function")) {
         return { mode, applied: false };
     }
     originals ??= { debuggablePromise: debuggable.debuggablePromise, callsites: resource.callsites };
@@ -83,14 +95,22 @@ export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapt
     if (mode === "sdk") {
         debuggable.debuggablePromise = debuggablePromise;
         resource.callsites = callsites;
+        // The responses' own toString is inherited from the protobuf message class.
+        for (const response of responses) delete (response!.prototype as { toString?: unknown }).toString;
         return { mode, applied: true };
     }
+    for (const response of responses) response!.prototype.toString = describeResponse;
     // The promise stacks are only ever printed with PULUMI_DEBUG_PROMISE_LEAKS: keep them then.
     debuggable.debuggablePromise = debuggable.debugPromiseLeaks
         ? debuggablePromise
         : (p, ctx) => withStackTraceLimit(0, () => debuggablePromise(p, ctx));
     resource.callsites = mode === "off" ? () => [] : shortCallsites;
     return { mode, applied: true };
+}
+
+/** A registration response as the SDK's debug log line shows it in "short"/"off" modes. */
+function describeResponse(this: ResponseClass["prototype"]): string {
+    return `{ urn: ${this.getUrn()}${typeof this.getId === "function" ? `, id: ${this.getId()}` : ""} }`;
 }
 
 type Callsite = { file?: string; line?: number; column?: number };

@@ -200,4 +200,20 @@ describe("stack capture setting (stacks/sdk-tuning.ts)", () => {
         tuneSdkRegistration("sdk");
         assert.ok(resource.callsites().length > 0);
     });
+
+    it("describes registration responses by URN and id in the SDK's debug log line, and by their whole state again with 'sdk'", () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const proto = require("@pulumi/pulumi/proto/resource_pb");
+        const response = new proto.RegisterResourceResponse();
+        response.setUrn("urn:pulumi:s::p::t::n");
+        response.setId("id-1");
+        const read = new proto.ReadResourceResponse();
+        read.setUrn("urn:pulumi:s::p::pulumi:pulumi:StackReference::r");
+        tuneSdkRegistration("short");
+        assert.strictEqual(`${response}`, "{ urn: urn:pulumi:s::p::t::n, id: id-1 }");
+        assert.strictEqual(`${read}`, "{ urn: urn:pulumi:s::p::pulumi:pulumi:StackReference::r }");
+        tuneSdkRegistration("sdk");
+        assert.notStrictEqual(`${response}`, "{ urn: urn:pulumi:s::p::t::n, id: id-1 }", "the SDK's own dump of the whole message");
+        assert.ok(`${response}`.includes("urn:pulumi:s::p::t::n") && `${response}`.includes("id-1"));
+    });
 });
