@@ -16,6 +16,7 @@ import { Measurement, growth, perFacility, tableRows } from "../bench/synth/repo
 import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
 import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
 import type { WorkerResult } from "../bench/synth/protocol";
+import { main as benchMain, medianRun } from "../bench/synth/main";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -159,6 +160,32 @@ describe("bench/synth report", () => {
         assert.deepStrictEqual(rows.map((r) => r[r.length - 1]), ["", "1.50x", "1.40x"]);
         assert.deepStrictEqual(rows.map((r) => r[8]), ["", "20.0", "20.0"]);
         assert.deepStrictEqual(rows.map((r) => r[3]), ["0", "0", "0"]);
+    });
+});
+
+describe("bench/synth repeated runs", () => {
+    const run = (evalMs: number): WorkerResult => ({ kind: "library", resources: 1, reads: 0, custom: 1, types: {}, loadMs: 1, evalMs, cpuMs: evalMs, maxRssKb: evalMs * 10 });
+
+    it("reports the run with the median eval time, whole (its CPU and RSS with it)", () => {
+        assert.strictEqual(medianRun([run(30), run(10), run(20)]).evalMs, 20);
+        assert.strictEqual(medianRun([run(30), run(10), run(20)]).maxRssKb, 200);
+        assert.strictEqual(medianRun([run(5)]).evalMs, 5);
+        assert.strictEqual(medianRun([run(4), run(1), run(3), run(2)]).evalMs, 3);
+        assert.throws(() => medianRun([]), /no runs/);
+    });
+
+    it("refuses a bad --repeat before measuring anything, naming the option", async () => {
+        const errors: string[] = [];
+        const original = console.error;
+        console.error = (message: string) => { errors.push(message); };
+        try {
+            assert.strictEqual(await benchMain(["--repeat", "0"]), 2);
+            assert.strictEqual(await benchMain(["--repeat", "two"]), 2);
+        } finally {
+            console.error = original;
+        }
+        assert.match(errors[0], /^error: --repeat: expected a positive integer, got "0"/);
+        assert.match(errors[1], /^error: --repeat: expected a positive integer, got "two"/);
     });
 });
 

@@ -35,6 +35,8 @@ const USAGE = `usage: npm run bench:synth -- [options]
   --stack-capture <m>      SDK stack capture (stacks/sdk-tuning.ts): sdk, short (default) or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
   --node-flags="<flags>"   V8/node flags for the measured processes (default "${DEFAULT_NODE_FLAGS}")
+  --repeat <n>             measure each row n times (library and bare SDK alternating, each in a
+                           fresh process) and report the run with the median eval time (default 1)
   --cpu-prof <dir>         write a V8 CPU profile of each measured process into <dir>
   --markdown               print the table as Markdown
   --json <file>            also write every measurement as JSON
@@ -49,6 +51,7 @@ interface Options {
     stackTraceLimit?: number;
     nodeFlags: string[];
     cpuProf?: string;
+    repeat: number;
     markdown: boolean;
     json?: string;
 }
@@ -66,6 +69,7 @@ function parseOptions(argv: string[]): Options | undefined {
             "stack-capture": { type: "string" },
             "stack-trace-limit": { type: "string" },
             "cpu-prof": { type: "string" },
+            repeat: { type: "string" },
             "node-flags": { type: "string" },
             markdown: { type: "boolean" },
             json: { type: "string" },
@@ -90,6 +94,8 @@ function parseOptions(argv: string[]): Options | undefined {
     if (capture !== undefined && !(STACK_CAPTURE_MODES as readonly string[]).includes(capture)) {
         throw new UsageError(`--stack-capture: expected ${STACK_CAPTURE_MODES.join(", ")}, got "${capture}"`);
     }
+    const repeat = values.repeat === undefined ? 1 : Number(values.repeat);
+    if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat: expected a positive integer, got "${values.repeat}"`);
     const limitRaw = values["stack-trace-limit"];
     const limit = limitRaw === undefined ? undefined : limitRaw === "Infinity" ? Infinity : Number(limitRaw);
     if (limit !== undefined && !(limit >= 0)) throw new UsageError(`--stack-trace-limit: expected a number >= 0 or Infinity, got "${limitRaw}"`);
@@ -102,6 +108,7 @@ function parseOptions(argv: string[]): Options | undefined {
         stackTraceLimit: limit,
         nodeFlags: (values["node-flags"] ?? DEFAULT_NODE_FLAGS).split(/\s+/).filter((f) => f !== ""),
         cpuProf: values["cpu-prof"],
+        repeat,
         markdown: values.markdown === true,
         json: values.json,
     };
@@ -159,9 +166,20 @@ async function measureOne(
         stackTraceLimit: options.stackTraceLimit,
         stackCapture: options.stackCapture,
     });
-    const library = await runWorker(worker, request("library"), options.nodeFlags, options.cpuProf);
-    const baseline = options.baseline && facilities > 0 ? await runWorker(worker, request("baseline"), options.nodeFlags, options.cpuProf) : undefined;
-    return { mode, facilities, library, baseline };
+    // Alternating library and baseline runs, so a change in the machine's load affects both alike.
+    const libraryRuns: WorkerResult[] = [];
+    const baselineRuns: WorkerResult[] = [];
+    for (let run = 0; run < options.repeat; run++) {
+        libraryRuns.push(await runWorker(worker, request("library"), options.nodeFlags, options.cpuProf));
+        if (options.baseline && facilities > 0) baselineRuns.push(await runWorker(worker, request("baseline"), options.nodeFlags, options.cpuProf));
+    }
+    return { mode, facilities, library: medianRun(libraryRuns), baseline: baselineRuns.length > 0 ? medianRun(baselineRuns) : undefined, runs: options.repeat };
+}
+
+/** The run with the median evaluation time (the upper one of the middle two for an even count). */
+export function medianRun(runs: readonly WorkerResult[]): WorkerResult {
+    if (runs.length === 0) throw new Error("medianRun: no runs");
+    return [...runs].sort((a, b) => a.evalMs - b.evalMs)[Math.floor(runs.length / 2)];
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -205,6 +223,7 @@ export async function main(argv: string[]): Promise<number> {
         `stack capture ${options.stackCapture ?? "default (AGOGSAAS_STACK_CAPTURE or short)"}`,
         `Error.stackTraceLimit ${options.stackTraceLimit ?? "node default"}`,
         `node flags "${options.nodeFlags.join(" ")}"`,
+        `${options.repeat === 1 ? "one run per row" : `median of ${options.repeat} runs per row`}`,
         `node ${process.version}`, `${os.cpus().length} CPUs`, `load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
     ];
     console.log(`settings: ${settings.join("; ")}`);

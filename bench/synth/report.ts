@@ -10,6 +10,8 @@ export interface Measurement {
     library: WorkerResult;
     /** The bare-SDK replay of the same graph; absent with --no-baseline. */
     baseline?: WorkerResult;
+    /** How many runs each of `library` and `baseline` is the median of; default 1. */
+    runs?: number;
 }
 
 const MIB = 1024;
