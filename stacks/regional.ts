@@ -212,6 +212,7 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         replicationCapacity: cluster.replicationCapacity,
         [PEERING_OUTPUT]: peering,
         [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password),
-        meshSubscriptions: Object.keys(mesh.subscriptions).sort(),
+        // Every subscription the mesh manages, bundled or not.
+        meshSubscriptions: mesh.plan.flows.map((flow) => flow.subscriptionName).sort(),
     };
 }

@@ -133,6 +133,7 @@ describe("stacks wire everything (mock runtime)", () => {
                 const r = results[stack];
                 const expected = expectedFlows(stack);
                 assert.deepStrictEqual(subscriptions(r).map((s) => s.inputs.subscriptionName).sort(), [...expected.keys()].sort());
+                assert.deepStrictEqual(r.outputs.meshSubscriptions, [...expected.keys()].sort(), "the meshSubscriptions output lists bundled subscriptions too");
                 for (const [name, flow] of expected) {
                     assert.deepStrictEqual([...sub(r, name)!.tables].sort(), flow.tables, `${name} tables`);
                     if (flow.publication !== undefined) {
