@@ -64,6 +64,16 @@ export function planEdgeSites(config: StackConfig, include: (facility: FacilityC
 /** EdgeSites constructed per turn of the event loop (see deployEdgeSites). */
 export const SITES_PER_TURN = 20;
 
+/** Whether the EdgeSite at `index` (0-based) starts a new turn of the event loop. */
+export function startsTurn(index: number): boolean {
+    return index > 0 && index % SITES_PER_TURN === 0;
+}
+
+/** Yields to the event loop once (pending registrations settle). */
+export function nextTurn(): Promise<void> {
+    return new Promise((resolve) => setImmediate(resolve));
+}
+
 /**
  * Constructs the EdgeSites, yielding to the event loop every SITES_PER_TURN sites. The SDK
  * registers a resource through a chain of promises and keeps each of its output properties
@@ -74,7 +84,7 @@ export const SITES_PER_TURN = 20;
 export async function deployEdgeSites(plans: readonly EdgeSitePlan[]): Promise<EdgeSite[]> {
     const sites: EdgeSite[] = [];
     for (const plan of plans) {
-        if (sites.length > 0 && sites.length % SITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (startsTurn(sites.length)) await nextTurn();
         sites.push(new EdgeSite(plan.name, plan.args));
     }
     return sites;

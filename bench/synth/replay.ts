@@ -17,7 +17,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SynthResource, SynthResult } from "../../tools/synth/mock-runtime";
 import { EDGE_SITE_TYPE } from "../../components/edge-site";
-import { SITES_PER_TURN } from "../../stacks/edge-sites";
+import { nextTurn, startsTurn } from "../../stacks/edge-sites";
 
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";
 
@@ -114,7 +114,7 @@ export function withDeclaredProperties(inputs: Record<string, unknown>, declared
 /** A program (for `synthesize`) that registers `recorded.resources` with the bare SDK and returns its outputs. */
 /**
  * The replay, as a program for `synthesize`. It yields to the event loop where the stack program
- * does (before every SITES_PER_TURN-th EdgeSite, stacks/edge-sites.ts), so both register in the
+ * does (`startsTurn` of stacks/edge-sites.ts, counted in EdgeSites), so both register in the
  * same rhythm and the ratio measures the library's work, not a different schedule.
  */
 export function replayProgram(recorded: RecordedGraph): () => Promise<Record<string, unknown>> {
@@ -123,7 +123,7 @@ export function replayProgram(recorded: RecordedGraph): () => Promise<Record<str
         const created = new Map<string, pulumi.Resource>();
         let sites = 0;
         for (const r of ordered) {
-            if (r.type === EDGE_SITE_TYPE && sites++ > 0 && (sites - 1) % SITES_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+            if (r.type === EDGE_SITE_TYPE && startsTurn(sites++)) await nextTurn();
             const parent = r.parent === undefined ? undefined : created.get(r.parent);
             const provider = r.provider === undefined ? undefined : created.get(r.provider) as pulumi.ProviderResource | undefined;
             const dependsOn = r.dependencies.map((urn) => created.get(urn)).filter((d): d is pulumi.Resource => d !== undefined);

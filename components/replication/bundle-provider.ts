@@ -182,8 +182,7 @@ export const replicationBundleProvider: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: ReplicationBundleState, news: ReplicationBundleInputs) {
         const steps = await planItems(olds, news);
-        const changed = steps.filter((s) => s.action !== "keep").map((s) => (s.action === "delete" ? s.old.key : s.item.key));
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+        return { changes: steps.some((s) => s.action !== "keep"), replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, olds: ReplicationBundleState, news: ReplicationBundleInputs) {
         assertBundle(news);

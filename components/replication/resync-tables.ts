@@ -67,8 +67,11 @@ export async function resyncTables(options: ResyncTablesOptions): Promise<TableS
     const refresh = (copyData: boolean) => withClient(options.subscriber, (client) =>
         client.query(`ALTER SUBSCRIPTION ${subscription} REFRESH PUBLICATION WITH (copy_data = ${copyData})`), { statementTimeoutMs: 120_000 });
 
-    const plan: { table: string; target: string; name: string; filter: RowFilter | null }[] = [];
-    for (const table of options.tables) plan.push({ table, target: `public.${ident("table", table)}`, ...(await publicationOf(options, publications, table)) });
+    const plan: { target: string; name: string; where: string }[] = [];
+    for (const table of options.tables) {
+        const { name, filter } = await publicationOf(options, publications, table);
+        plan.push({ target: `public.${ident("table", table)}`, name, where: filter ? ` WHERE ${renderRowFilter("rowFilter", filter)}` : "" });
+    }
     for (const step of plan) {
         await withClient(options.publisherAdmin, (client) => client.query(`ALTER PUBLICATION ${ident("publication", step.name)} DROP TABLE ${step.target}`));
     }
@@ -76,12 +79,11 @@ export async function resyncTables(options: ResyncTablesOptions): Promise<TableS
     await withClient(options.subscriber, (client) => inTransaction(client, async () => {
         await client.query("SET LOCAL session_replication_role = replica");
         for (const step of plan) {
-            await client.query(`DELETE FROM ${step.target}${step.filter ? ` WHERE ${renderRowFilter("rowFilter", step.filter)}` : ""}`);
+            await client.query(`DELETE FROM ${step.target}${step.where}`);
         }
     }));
     for (const step of plan) {
-        const where = step.filter ? ` WHERE ${renderRowFilter("rowFilter", step.filter)}` : "";
-        await withClient(options.publisherAdmin, (client) => client.query(`ALTER PUBLICATION ${ident("publication", step.name)} ADD TABLE ${step.target}${where}`));
+        await withClient(options.publisherAdmin, (client) => client.query(`ALTER PUBLICATION ${ident("publication", step.name)} ADD TABLE ${step.target}${step.where}`));
     }
     await refresh(true);
     return waitForTableSync({ subscriber: options.subscriber, subscriptionName: options.subscriptionName, publisher: options.publisherAdmin, timeoutMs: options.timeoutMs });

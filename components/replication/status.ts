@@ -7,7 +7,7 @@
  * Used by `npm run mesh:status` (tools/mesh-status.ts), the demo and the tests. Pure pg; no Pulumi.
  */
 import { PgConnection, describeConnection, withClient } from "../postgres/connection";
-import { SYNC_STATE_NAMES, TableSyncReport, describeStuck, readTableSync } from "./table-sync";
+import { TableSyncReport, describeStuck, describeTableState, readTableSync } from "./table-sync";
 
 /** The non-secret shape of a mesh (the ReplicationMesh `topology` output). */
 export interface MeshTopology {
@@ -136,7 +136,7 @@ export function tableSyncProblems(report: TableSyncReport | undefined): string[]
     const problems: string[] = [];
     if (report.stuck.length > 0) problems.push(describeStuck(report.subscription, report.stuck));
     if (report.syncing.length > 0) {
-        problems.push(`${TABLES_SYNCING}: ${report.syncing.map((t) => `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`).join(", ")} ` +
+        problems.push(`${TABLES_SYNCING}: ${report.syncing.map(describeTableState).join(", ")} ` +
             "not ready; the subscription applies their changes once the copy finishes");
     }
     return problems;
@@ -184,7 +184,7 @@ export async function meshStatus(topology: MeshTopology, connections: Record<str
             applyLagSeconds: slot?.lagSeconds ?? null,
             slotRetainedBytes: slot?.retainedBytes ?? null,
             walStatus: slot?.walStatus ?? null,
-            tablesNotReady: sync ? [...sync.stuck, ...sync.syncing].map((t) => `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`) : null,
+            tablesNotReady: sync ? [...sync.stuck, ...sync.syncing].map(describeTableState) : null,
             problems: [...problemsOf(sub, slot, slotRows !== null && slotRows !== undefined, subRows !== null && subRows !== undefined), ...tableSyncProblems(sync)],
         };
     }));

@@ -23,6 +23,11 @@ export const SYNC_STATE_NAMES: Record<string, string> = {
     i: "init", d: "copying", f: "copied, catching up", s: "sync done", r: "ready",
 };
 
+/** `table (state name)`, as status lines and errors show a table that is not READY. */
+export function describeTableState(t: Pick<TableSyncState, "table" | "state">): string {
+    return `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`;
+}
+
 /** One table of a subscription. */
 export interface TableSyncState {
     table: string;
@@ -141,7 +146,7 @@ export async function waitForTableSync(options: WaitForTableSyncOptions): Promis
         if (report.syncing.length === 0) return report;
         if (Date.now() > deadline) {
             throw new Error(`subscription "${options.subscriptionName}": initial copy not finished in time; tables not ready: ` +
-                report.syncing.map((t) => `${t.table} (${SYNC_STATE_NAMES[t.state] ?? t.state})`).join(", "));
+                report.syncing.map(describeTableState).join(", "));
         }
         await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 200));
     }

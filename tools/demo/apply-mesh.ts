@@ -4,7 +4,7 @@
  * provider against the local servers.
  */
 import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
-import { readTableSync } from "../../components/replication/table-sync";
+import { describeTableState, readTableSync } from "../../components/replication/table-sync";
 import { DemoContext, topologyOf } from "./context";
 import { applyProgram, CreatedResource, EngineRun } from "./engine";
 import { formatDuration } from "./narrator";
@@ -49,7 +49,7 @@ export function summariseCreated(created: readonly CreatedResource[]): string[] 
 export async function initialCopyDone(ctx: DemoContext): Promise<string> {
     const flows = topologyOf(ctx).flows;
     const reports = await Promise.all(flows.map((flow) => readTableSync(ctx.env.admin[flow.to as keyof typeof ctx.env.admin], flow.subscriptionName)));
-    const notReady = reports.flatMap((r) => r.syncing.map((t) => `${r.subscription}.${t.table} (${t.state})`));
+    const notReady = reports.flatMap((r) => r.syncing.map((t) => `${r.subscription}.${describeTableState(t)}`));
     if (notReady.length > 0) throw new Error(`initial copy not finished: ${notReady.join(", ")}`);
     return `initial copy done: ${reports.reduce((n, r) => n + r.ready.length, 0)} tables of ${flows.length} subscriptions are ready`;
 }

@@ -16,7 +16,7 @@ import { applyMesh, initialCopyDone, summariseCreated } from "./apply-mesh";
 import { DemoContext } from "./context";
 import { DemoEnvironment, startDemoEnvironment } from "./environment";
 import { EVIDENCE_SERVER_SETTINGS, evidenceFromEnv } from "./evidence";
-import { Narrator, errorText } from "./narrator";
+import { Check, Narrator, errorText } from "./narrator";
 import { blueGreenInStep } from "./steps/blue-green-in-step";
 import { orderReachesRegion } from "./steps/order-reaches-region";
 import { outageCatchUp } from "./steps/outage-catch-up";
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
             summariseCreated(run.created).forEach((line) => narrator.info(`created ${line}`));
             narrator.info(await initialCopyDone(ctx));
         });
-        const steps: [string, (ctx: DemoContext) => Promise<import("./narrator").Check[]>][] = [
+        const steps: [string, (ctx: DemoContext) => Promise<Check[]>][] = [
             ["An order written at LA reaches us-east", orderReachesRegion],
             ["us-east goes down, LA keeps taking orders, us-east catches up with nothing lost", outageCatchUp],
             ["Blue → green are in step: a switch loses nothing", blueGreenInStep],
