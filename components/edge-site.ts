@@ -16,6 +16,7 @@ import { DB_PASSWORD_FILE, EdgeContainerSpec, EdgeVolume, edgeContainerSpecs } f
 import { EDGE_SIZES } from "./edge/sizes";
 import * as dockerResources from "./edge/docker-resources";
 import { LeanResource } from "./lean-resource";
+import { secretInput } from "./postgres/secret-input";
 
 export { EdgeSiteArgs, EdgeImages, EdgePorts } from "./edge/args";
 export { EdgeSizeTier, EDGE_SIZES, EDGE_SIZE_TIERS } from "./edge/sizes";
@@ -131,8 +132,8 @@ export class EdgeSite extends pulumi.ComponentResource {
         }
 
         this.databaseEndpoint = { host: settings.advertisedHost, port: settings.ports.postgres, database: settings.databaseName };
-        this.adminCredentials = { user: settings.adminUser, password: pulumi.secret(adminPassword.result) };
-        this.replicationCredentials = { user: settings.replicationUser, password: pulumi.secret(replicationPassword.result) };
+        this.adminCredentials = { user: settings.adminUser, password: secretInput(adminPassword.result) };
+        this.replicationCredentials = { user: settings.replicationUser, password: secretInput(replicationPassword.result) };
         this.healthUrl = `http://${settings.advertisedHost}:${settings.ports.backend}/health`;
 
         this.registerOutputs({
@@ -169,7 +170,7 @@ export class EdgeSite extends pulumi.ComponentResource {
             envs: spec.env,
             // The password as a root-only file, secret in state; see edge/containers.ts.
             uploads: spec.needsDbPassword
-                ? [{ file: DB_PASSWORD_FILE, content: pulumi.secret(refs.dbPassword), permissions: "0400" }]
+                ? [{ file: DB_PASSWORD_FILE, content: secretInput(refs.dbPassword), permissions: "0400" }]
                 : undefined,
             healthcheck: spec.healthcheck,
             restart: "unless-stopped",

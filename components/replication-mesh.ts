@@ -148,7 +148,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         const admin = (nodeName: string): pulumi.Output<PgConnection> => {
             let output = admins.get(nodeName);
             if (!output) {
-                output = secretInput(pulumi.output(node(nodeName).connection as pulumi.Input<PgConnectionInput>)) as pulumi.Output<PgConnection>;
+                output = secretInput(node(nodeName).connection as pulumi.Input<PgConnectionInput>) as pulumi.Output<PgConnection>;
                 admins.set(nodeName, output);
             }
             return output;

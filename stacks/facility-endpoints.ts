@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { EdgeSite } from "../components/edge-site";
 import { FacilityConfig } from "./config";
 import type { PgConnectionInput } from "../components/postgres/connection";
+import { secretInput } from "../components/postgres/secret-input";
 
 export interface FacilityEndpoint {
     /** Admin connection to the edge database for the mesh (secret password; over the site VPN, no TLS on the edge server). */
@@ -73,12 +74,13 @@ export function edgeStackEndpoint(facility: FacilityConfig): FacilityEndpoint {
         healthUrl: o.healthUrl,
     })));
     return {
-        connection: pulumi.secret(outputs.apply((o): PgConnectionInput => ({
+        // secretInput: the mesh reuses this very wrapper for the node instead of wrapping it again.
+        connection: secretInput(outputs.apply((o): PgConnectionInput => ({
             host: o.databaseEndpoint.host, port: o.databaseEndpoint.port, database: o.databaseEndpoint.database,
             user: o.adminUser, password: o.adminPassword, ssl: "disable",
         }))),
         databaseEndpoint: shown.databaseEndpoint,
-        replicationPassword: pulumi.secret(outputs.replicationPassword),
+        replicationPassword: secretInput(outputs.replicationPassword),
         healthUrl: shown.healthUrl,
     };
 }

@@ -24,6 +24,10 @@
  * responses describe themselves by URN and id instead (about 7 % of the regional stack's CPU at
  * 1,000 facilities, docs/scale.md); "sdk" restores the full dump for `pulumi -v=9` debugging.
  *
+ * Dynamic providers: the SDK leaves the V8 inspector's debugger enabled for the rest of the run
+ * after serialising one; in "short" and "off" modes it is enabled only while serialising
+ * (stacks/closure-debugger.ts), "sdk" leaves it as the SDK does.
+ *
  * Errors are not affected: `Error.stackTraceLimit` is changed only around those two SDK captures,
  * so an exception thrown by the program (our ValidationErrors carry their own message naming the
  * config key) keeps its full stack. The environment variable `AGOGSAAS_STACK_CAPTURE` overrides
@@ -33,6 +37,7 @@
  * and says so (`applied: false`).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { releaseClosureDebugger } from "./closure-debugger";
 
 export const STACK_CAPTURE_MODES = ["sdk", "short", "off"] as const;
 export type StackCapture = (typeof STACK_CAPTURE_MODES)[number];
@@ -97,8 +102,10 @@ export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapt
         resource.callsites = callsites;
         // The responses' own toString is inherited from the protobuf message class.
         for (const response of responses) delete (response!.prototype as { toString?: unknown }).toString;
+        releaseClosureDebugger(false);
         return { mode, applied: true };
     }
+    releaseClosureDebugger(true);
     for (const response of responses) response!.prototype.toString = describeResponse;
     // The promise stacks are only ever printed with PULUMI_DEBUG_PROMISE_LEAKS: keep them then.
     debuggable.debuggablePromise = debuggable.debugPromiseLeaks

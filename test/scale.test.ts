@@ -11,10 +11,10 @@ import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { parseStackConfig } from "../stacks/config";
 import { FACILITY_ID_PATTERN } from "../components/edge/args";
 import { SITES, defaultTenantCount, facilityId, fleetConfig, generateFacilities, generateTenants } from "../bench/synth/fleet-config";
-import { STACK_REFERENCE_TYPE, registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
-import { Measurement, growth, perFacility, tableRows } from "../bench/synth/report";
+import { RecordedRead, STACK_REFERENCE_TYPE, registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
+import { HEADER, Measurement, growth, perFacility, tableRows } from "../bench/synth/report";
 import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
-import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
+import { SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import type { WorkerResult } from "../bench/synth/protocol";
 import { main as benchMain, medianRun } from "../bench/synth/main";
 
@@ -91,6 +91,37 @@ describe("bench/synth bare-SDK replay", () => {
         assert.deepStrictEqual(withDeclaredProperties({ a: 1 }, ["a", "out1", "out2"]), { a: 1, out1: undefined, out2: undefined });
     });
 
+    it("wired: an input another resource produced is an Output of it again, the rest stays dependsOn", async () => {
+        const program = () => {
+            class Thing extends pulumi.CustomResource {}
+            const ref = new pulumi.StackReference("edge-ref", { name: "org/p/edge" });
+            const image = new Thing("t:m:Image", "image", { name: "postgres:16" });
+            const volume = new Thing("t:m:Volume", "volume", { name: "data" });
+            new Thing("t:m:Container", "box", {
+                image: (image as unknown as { name: pulumi.Output<string> }).name,
+                host: ref.outputs.apply(() => "10.0.0.5"),
+                port: 5432,
+            }, { dependsOn: [volume] });
+            return {};
+        };
+        const original = await synthesize({ project: "p", stack: "s", program, recordPropertyDependencies: true });
+        const urn = (name: string) => original.resources.find((r) => r.name === name)?.urn ?? `read:${name}`;
+        const box = (result: SynthResult) => result.resources.find((r) => r.name === "box")!;
+        assert.deepStrictEqual(Object.keys(box(original).propertyDependencies ?? {}).sort(), ["host", "image"]);
+        const reads: RecordedRead[] = [{ urn: box(original).propertyDependencies!.host[0], type: STACK_REFERENCE_TYPE, name: "edge-ref", id: "org/p/edge", inputs: {}, outputNames: [] }];
+        assert.ok(reads[0].urn.includes("StackReference"), reads[0].urn);
+
+        const wired = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "wired"), recordPropertyDependencies: true });
+        assert.deepStrictEqual(box(wired).propertyDependencies, box(original).propertyDependencies);
+        assert.deepStrictEqual(box(wired).inputs, box(original).inputs);
+        assert.deepStrictEqual([...box(wired).dependencies].sort(), [...box(original).dependencies].sort());
+        assert.ok(box(wired).dependencies.includes(urn("volume")));
+
+        const plain = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "plain"), recordPropertyDependencies: true });
+        assert.strictEqual(box(plain).propertyDependencies, undefined, "plain: no input comes from another resource");
+        assert.deepStrictEqual(box(plain).inputs, box(original).inputs);
+    });
+
     it("re-registers the same graph: types, names, parents, providers and inputs", async () => {
         const original = await synthesize({
             project: "p", stack: "s",
@@ -154,10 +185,15 @@ describe("bench/synth report", () => {
         assert.strictEqual(growth(runs, "regional", 100, 1000, (x) => x.library.evalMs), undefined);
     });
 
-    it("prints the library / bare-SDK ratio per row", () => {
-        const rows = tableRows(runs);
-        assert.deepStrictEqual(rows.map((r) => r[r.length - 2]), ["", "1.50x", "1.40x"]);
-        assert.deepStrictEqual(rows.map((r) => r[r.length - 1]), ["", "1.50x", "1.40x"]);
+    it("prints the library / bare-SDK ratios per row, against the plain and the wired replay", () => {
+        const wiredRuns = runs.map((run, i) => ({ ...run, wired: i === 0 ? undefined : result(run.library.resources, [0, 2500, 17500][i]) }));
+        const rows = tableRows(wiredRuns);
+        const column = (name: (typeof HEADER)[number]) => rows.map((r) => r[HEADER.indexOf(name)]);
+        assert.deepStrictEqual(column("library / bare SDK"), ["", "1.50x", "1.40x"]);
+        assert.deepStrictEqual(column("library / bare SDK (CPU)"), ["", "1.50x", "1.40x"]);
+        assert.deepStrictEqual(column("wired bare SDK eval s"), ["", "2.50", "17.50"]);
+        assert.deepStrictEqual(column("library / wired"), ["", "1.20x", "1.20x"]);
+        assert.ok(rows.every((r) => r.length === HEADER.length));
         assert.deepStrictEqual(rows.map((r) => r[8]), ["", "20.0", "20.0"]);
         assert.deepStrictEqual(rows.map((r) => r[3]), ["0", "0", "0"]);
     });

@@ -18,6 +18,7 @@ import { loadStackConfigFiles } from "../../tools/synth/stack-config";
 import { FLEET_MODES, FleetMode, fleetConfig } from "./fleet-config";
 import { HEADER, Measurement, growth, markdownTable, tableRows, textTable } from "./report";
 import type { MeasurementKind, WorkerFailure, WorkerRequest, WorkerResult } from "./protocol";
+import type { ReplayWiring } from "./replay";
 import { STACK_CAPTURE_MODES, StackCapture } from "../../stacks/sdk-tuning";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -30,7 +31,7 @@ const USAGE = `usage: npm run bench:synth -- [options]
   --facilities <N>         fleet size; repeat or comma-separate for several (default 10,100,1000)
   --mode <m>               inline (EdgeSites in the regional stack) or regional (regional stack only,
                            each facility its own edge stack); repeatable (default both)
-  --no-baseline            skip the bare-SDK replay
+  --no-baseline            skip the bare-SDK replays (plain and wired, bench/synth/replay.ts)
   --runtime <r>            js (compile with tsc, run plain node; default) or ts-node
   --stack-capture <m>      SDK stack capture (stacks/sdk-tuning.ts): sdk, short (default) or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
@@ -138,7 +139,8 @@ function runWorker(worker: { script: string; execArgv: string[] }, request: Work
     const execArgv = [...nodeFlags, ...worker.execArgv];
     if (cpuProf) {
         fs.mkdirSync(cpuProf, { recursive: true });
-        execArgv.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProf)}`, `--cpu-prof-name=${path.basename(request.configFile, ".json")}-${request.kind}.cpuprofile`);
+        const label = request.kind === "baseline" ? `baseline-${request.wiring ?? "plain"}` : request.kind;
+        execArgv.push("--cpu-prof", `--cpu-prof-dir=${path.resolve(cpuProf)}`, `--cpu-prof-name=${path.basename(request.configFile, ".json")}-${label}.cpuprofile`);
     }
     return new Promise((resolve, reject) => {
         const child = fork(worker.script, [], { cwd: ROOT, execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -160,8 +162,8 @@ async function measureOne(
 ): Promise<Measurement> {
     const configFile = path.join(tmp, `${mode}-${facilities}.json`);
     fs.writeFileSync(configFile, JSON.stringify(fleetConfig(base, { facilities, mode, project })));
-    const request = (kind: MeasurementKind): WorkerRequest => ({
-        kind, project, stack: BASE_STACK, configFile,
+    const request = (kind: MeasurementKind, wiring?: ReplayWiring): WorkerRequest => ({
+        kind, wiring, project, stack: BASE_STACK, configFile,
         recordFile: path.join(tmp, `${mode}-${facilities}.graph.json`),
         stackTraceLimit: options.stackTraceLimit,
         stackCapture: options.stackCapture,
@@ -169,11 +171,19 @@ async function measureOne(
     // Alternating library and baseline runs, so a change in the machine's load affects both alike.
     const libraryRuns: WorkerResult[] = [];
     const baselineRuns: WorkerResult[] = [];
+    const wiredRuns: WorkerResult[] = [];
     for (let run = 0; run < options.repeat; run++) {
         libraryRuns.push(await runWorker(worker, request("library"), options.nodeFlags, options.cpuProf));
-        if (options.baseline && facilities > 0) baselineRuns.push(await runWorker(worker, request("baseline"), options.nodeFlags, options.cpuProf));
+        if (options.baseline && facilities > 0) {
+            baselineRuns.push(await runWorker(worker, request("baseline", "plain"), options.nodeFlags, options.cpuProf));
+            wiredRuns.push(await runWorker(worker, request("baseline", "wired"), options.nodeFlags, options.cpuProf));
+        }
     }
-    return { mode, facilities, library: medianRun(libraryRuns), baseline: baselineRuns.length > 0 ? medianRun(baselineRuns) : undefined, runs: options.repeat };
+    return {
+        mode, facilities, library: medianRun(libraryRuns), runs: options.repeat,
+        baseline: baselineRuns.length > 0 ? medianRun(baselineRuns) : undefined,
+        wired: wiredRuns.length > 0 ? medianRun(wiredRuns) : undefined,
+    };
 }
 
 /** The run with the median evaluation time (the upper one of the middle two for an even count). */
@@ -205,7 +215,7 @@ export async function main(argv: string[]): Promise<number> {
                 const m = await measureOne(worker, options, loaded.config, loaded.project, mode, n, tmp);
                 measurements.push(m);
                 process.stderr.write(`${mode} ${n}: ${m.library.resources} resources, ${(m.library.evalMs / 1000).toFixed(2)} s, ${(m.library.maxRssKb / 1024).toFixed(0)} MiB` +
-                    (m.baseline ? `; bare SDK ${(m.baseline.evalMs / 1000).toFixed(2)} s` : "") + "\n");
+                    (m.baseline ? `; bare SDK ${(m.baseline.evalMs / 1000).toFixed(2)} s plain, ${(m.wired!.evalMs / 1000).toFixed(2)} s wired` : "") + "\n");
             }
         }
     } finally {

@@ -1,5 +1,6 @@
 /** Messages between the benchmark driver (main.ts) and a measurement process (worker.ts). */
 import type { StackCapture } from "../../stacks/sdk-tuning";
+import type { ReplayWiring } from "./replay";
 
 export type MeasurementKind = "library" | "baseline";
 
@@ -11,6 +12,8 @@ export interface WorkerRequest {
     configFile: string;
     /** library: where to write the recorded graph; baseline: the graph to replay. */
     recordFile?: string;
+    /** baseline: how inputs taken from other resources are replayed (bench/synth/replay.ts); default plain. */
+    wiring?: ReplayWiring;
     /** Error.stackTraceLimit for the whole process; undefined = node's default (10). */
     stackTraceLimit?: number;
     /** The SDK stack-capture setting (stacks/sdk-tuning.ts); undefined = its default. */

@@ -9,10 +9,19 @@
  * than registered) are replayed too, after the registered ones: the same reference, and a
  * `getOutput` for every stack output the program asked for (the values are not consumed).
  *
- * Deliberately not replayed: the library's own Output plumbing between resources (an input that
- * was another resource's output arrives here as its plain recorded value, with that resource in
- * `dependsOn`), and dynamic-provider closure serialisation (the serialised `__provider` string is
- * replayed as a plain input). Both are library costs the ratio is meant to expose.
+ * Two wirings (`ReplayWiring`):
+ * - `plain`: an input that was another resource's output arrives as its plain recorded value,
+ *   with that resource in `dependsOn`. No Output flows between resources at all: a lower bound no
+ *   real program reaches, since a container cannot know its image's id, nor a subscription the
+ *   password another stack exported, before those resources exist.
+ * - `wired`: the least a hand-written program needs to express the same data flow. Every input
+ *   property the library built from other resources (the engine's `propertyDependencies`) is one
+ *   Output: `dep.id.apply(() => value)` (`pulumi.all` of their ids for several), and only the
+ *   remaining dependencies are `dependsOn`. StackReferences a property came from are read before
+ *   the resource that uses them.
+ * Neither replays dynamic-provider closure serialisation (the serialised `__provider` string is
+ * a plain input) nor the library's own Output chains beyond that one per property: those are the
+ * library's costs the ratios expose.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { SynthResource, SynthResult } from "../../tools/synth/mock-runtime";
@@ -111,22 +120,65 @@ export function withDeclaredProperties(inputs: Record<string, unknown>, declared
     return Object.assign(props, inputs);
 }
 
-/** A program (for `synthesize`) that registers `recorded.resources` with the bare SDK and returns its outputs. */
+/** How inputs that came from other resources are replayed (see the module comment). */
+export type ReplayWiring = "plain" | "wired";
+export const REPLAY_WIRINGS: readonly ReplayWiring[] = ["plain", "wired"];
+
+/** The Output a hand-written program would take from `resource`: a custom resource's id, a component's URN. */
+function outputOf(resource: pulumi.Resource): pulumi.Output<unknown> {
+    return pulumi.CustomResource.isInstance(resource) ? resource.id : resource.urn;
+}
+
 /**
  * The replay, as a program for `synthesize`. It yields to the event loop where the stack program
  * does (`startsTurn` of stacks/edge-sites.ts, counted in EdgeSites), so both register in the
  * same rhythm and the ratio measures the library's work, not a different schedule.
  */
-export function replayProgram(recorded: RecordedGraph): () => Promise<Record<string, unknown>> {
+export function replayProgram(recorded: RecordedGraph, wiring: ReplayWiring = "plain"): () => Promise<Record<string, unknown>> {
     const ordered = registrationOrder(recorded.resources);
+    const readsByUrn = new Map((recorded.reads ?? []).map((read) => [read.urn, read]));
     return async () => {
         const created = new Map<string, pulumi.Resource>();
+        const replayRead = (read: RecordedRead): pulumi.Resource => {
+            const parent = read.parent === undefined ? undefined : created.get(read.parent);
+            let resource: pulumi.Resource;
+            if (read.type === STACK_REFERENCE_TYPE) {
+                const ref = new pulumi.StackReference(read.name, { name: read.id }, { parent });
+                for (const output of read.outputNames) ref.getOutput(output);
+                resource = ref;
+            } else {
+                resource = new ReplayedCustomResource(read.type, read.name, read.inputs, { parent, id: read.id });
+            }
+            created.set(read.urn, resource);
+            return resource;
+        };
+        const resolve = (urn: string): pulumi.Resource | undefined => {
+            const existing = created.get(urn);
+            if (existing) return existing;
+            const read = readsByUrn.get(urn);
+            return read ? replayRead(read) : undefined;
+        };
         let sites = 0;
         for (const r of ordered) {
             if (r.type === EDGE_SITE_TYPE && startsTurn(sites++)) await nextTurn();
             const parent = r.parent === undefined ? undefined : created.get(r.parent);
             const provider = r.provider === undefined ? undefined : created.get(r.provider) as pulumi.ProviderResource | undefined;
-            const dependsOn = r.dependencies.map((urn) => created.get(urn)).filter((d): d is pulumi.Resource => d !== undefined);
+            let inputs = r.custom ? withDeclaredProperties(replayInputs(r), recorded.declaredProperties?.[r.type]) : replayInputs(r);
+            let explicit = r.dependencies;
+            if (wiring === "wired" && r.propertyDependencies) {
+                inputs = { ...inputs };
+                const viaInputs = new Set<string>();
+                for (const [key, urns] of Object.entries(r.propertyDependencies)) {
+                    const sources = urns.map(resolve).filter((d): d is pulumi.Resource => d !== undefined);
+                    if (!(key in inputs) || sources.length === 0) continue;
+                    urns.forEach((urn) => viaInputs.add(urn));
+                    const value = inputs[key];
+                    const ready = sources.length === 1 ? outputOf(sources[0]) : pulumi.all(sources.map(outputOf));
+                    inputs[key] = ready.apply(() => value);
+                }
+                explicit = explicit.filter((urn) => !viaInputs.has(urn));
+            }
+            const dependsOn = explicit.map((urn) => created.get(urn)).filter((d): d is pulumi.Resource => d !== undefined);
             const opts: pulumi.CustomResourceOptions = {
                 parent,
                 provider,
@@ -135,7 +187,6 @@ export function replayProgram(recorded: RecordedGraph): () => Promise<Record<str
                 retainOnDelete: r.retainOnDelete || undefined,
                 protect: r.protect || undefined,
             };
-            const inputs = r.custom ? withDeclaredProperties(replayInputs(r), recorded.declaredProperties?.[r.type]) : replayInputs(r);
             let resource: pulumi.Resource;
             if (!r.custom) {
                 resource = new ReplayedComponent(r.type, r.name, inputs, opts);
@@ -146,15 +197,7 @@ export function replayProgram(recorded: RecordedGraph): () => Promise<Record<str
             }
             created.set(r.urn, resource);
         }
-        for (const read of recorded.reads ?? []) {
-            const parent = read.parent === undefined ? undefined : created.get(read.parent);
-            if (read.type === STACK_REFERENCE_TYPE) {
-                const ref = new pulumi.StackReference(read.name, { name: read.id }, { parent });
-                for (const output of read.outputNames) ref.getOutput(output);
-            } else {
-                new ReplayedCustomResource(read.type, read.name, read.inputs, { parent, id: read.id });
-            }
-        }
+        for (const read of recorded.reads ?? []) if (!created.has(read.urn)) replayRead(read);
         return recorded.outputs;
     };
 }

@@ -8,8 +8,10 @@ export interface Measurement {
     mode: string;
     facilities: number;
     library: WorkerResult;
-    /** The bare-SDK replay of the same graph; absent with --no-baseline. */
+    /** The bare-SDK replay of the same graph, inputs as plain values; absent with --no-baseline. */
     baseline?: WorkerResult;
+    /** The bare-SDK replay with each input taken from other resources as one Output of them; absent with --no-baseline. */
+    wired?: WorkerResult;
     /** How many runs each of `library` and `baseline` is the median of; default 1. */
     runs?: number;
 }
@@ -37,6 +39,7 @@ export const HEADER = [
     "mode", "facilities", "resources", "read", "eval s", "cpu s", "load s", "peak RSS MiB",
     "per facility: resources", "per facility: ms", "per facility: KiB RSS",
     "bare SDK eval s", "bare SDK RSS MiB", "library / bare SDK", "library / bare SDK (CPU)",
+    "wired bare SDK eval s", "library / wired", "library / wired (CPU)",
 ] as const;
 
 /** One row per measurement, in HEADER's columns. */
@@ -64,6 +67,9 @@ export function tableRows(measurements: readonly Measurement[]): string[][] {
             m.baseline ? `${(m.library.evalMs / m.baseline.evalMs).toFixed(2)}x` : "",
             // CPU time is less sensitive than wall time to other jobs on a shared machine.
             m.baseline ? `${(m.library.cpuMs / m.baseline.cpuMs).toFixed(2)}x` : "",
+            m.wired ? seconds(m.wired.evalMs) : "",
+            m.wired ? `${(m.library.evalMs / m.wired.evalMs).toFixed(2)}x` : "",
+            m.wired ? `${(m.library.cpuMs / m.wired.cpuMs).toFixed(2)}x` : "",
         ];
     });
 }

@@ -98,12 +98,13 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     const config = JSON.parse(fs.readFileSync(request.configFile, "utf8")) as Record<string, string>;
     const program = request.kind === "library"
         ? runStack
-        : replayProgram(JSON.parse(fs.readFileSync(request.recordFile!, "utf8")));
+        : replayProgram(JSON.parse(fs.readFileSync(request.recordFile!, "utf8")), request.wiring);
     const loadMs = performance.now() - loadStart;
 
     const cpuBefore = process.cpuUsage();
     const evalStart = performance.now();
-    const result = await synthesize({ project: request.project, stack: request.stack, config, program });
+    // The library run also records which resources each input came from, for the wired replay.
+    const result = await synthesize({ project: request.project, stack: request.stack, config, program, recordPropertyDependencies: request.kind === "library" });
     const evalMs = performance.now() - evalStart;
     const cpu = process.cpuUsage(cpuBefore);
     const maxRssKb = process.resourceUsage().maxRSS;

@@ -14,6 +14,7 @@
  * The admin connection (password included) is a secret input and a secret output, never captured.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "./pg-resource";
 import { secretInput } from "./secret-input";
 import { PgConnection, PgConnectionInput, withClient } from "./connection";
 import { assertSqlIdentifier, ident } from "./sql";
@@ -103,16 +104,16 @@ export interface PostgresDatabaseArgs {
 }
 
 /** A logical database. The connection is registered as a secret input and a secret output. */
-export class PostgresDatabase extends pulumi.dynamic.Resource {
+export class PostgresDatabase extends PgResource {
     /** The database name. */
-    public readonly databaseName!: pulumi.Output<string>;
+    declare public readonly databaseName: pulumi.Output<string>;
     /** The owner role set on the database. */
-    public readonly owner!: pulumi.Output<string>;
+    declare public readonly owner: pulumi.Output<string>;
 
     constructor(name: string, args: PostgresDatabaseArgs, opts?: pulumi.CustomResourceOptions) {
         assertSqlIdentifier("databaseName", args.databaseName);
         if (typeof args.owner === "string") assertSqlIdentifier("owner", args.owner);
-        super(postgresDatabaseProvider, name, {
+        super("database", name, {
             connection: secretInput(args.connection),
             databaseName: args.databaseName,
             owner: args.owner,

@@ -15,6 +15,7 @@
  * readable; every update sets it again). Delete revokes CONNECT and drops the role.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "./pg-resource";
 import { secretInput } from "./secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "./connection";
@@ -167,13 +168,13 @@ export interface MonitoringRoleArgs {
 }
 
 /** A login for postgres_exporter: member of `pg_monitor` only, CONNECT on the scraped databases. */
-export class MonitoringRole extends pulumi.dynamic.Resource {
+export class MonitoringRole extends PgResource {
     /** The role name. */
-    public readonly roleName!: pulumi.Output<string>;
+    declare public readonly roleName: pulumi.Output<string>;
 
     constructor(name: string, args: MonitoringRoleArgs, opts?: pulumi.CustomResourceOptions) {
         assertMonitoringRoleName(args.roleName);
-        super(monitoringRoleProvider, name, {
+        super("monitoringRole", name, {
             connection: secretInput(args.connection),
             roleName: args.roleName,
             password: secretInput(args.password),

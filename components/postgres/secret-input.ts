@@ -1,22 +1,70 @@
 /**
- * `pulumi.secret(value)`, made once per value object. Every pg dynamic resource marks its
- * connection inputs secret, and one connection Output reaches many of them (a regional colour's
- * admin login reaches one subscription per facility). Each `pulumi.secret` is a new Output (about
- * forty promises the SDK tracks); one wrapper per distinct value registers the same inputs for a
- * fraction of the cost. A wrapper handed back in is returned as it is. Plain strings and numbers
- * are wrapped each time (they cannot be keys).
+ * `pulumi.secret(value)`, made once per value object and as few Outputs as the value allows.
+ * Every pg dynamic resource marks its connection inputs secret, and one connection reaches many
+ * of them (a regional colour's admin login reaches one subscription per facility); at 1,000
+ * facilities each Output the SDK builds (about thirty promises it tracks) counts:
+ *
+ * - one wrapper per distinct value object (a wrapper handed back in is returned as it is);
+ * - an Output: one new Output marked secret, built the way the SDK's own `pulumi.unsecret` builds
+ *   its result. `pulumi.secret(output)` first runs `pulumi.output(output)`, which adds a copy and
+ *   an apply (about three times the promises, measured in docs/scale.md);
+ * - a flat record whose Outputs are all top-level fields (a connection: plain host and user, a
+ *   secret password Output): one apply over those fields, instead of `pulumi.output`'s walk;
+ * - anything else (nested records, arrays, promises, plain strings and numbers): `pulumi.secret`.
+ *
+ * The result always reports `isSecret`, carries the value's resources (dependencies) and is
+ * unknown whenever a part of the value is unknown, as `pulumi.secret` would be.
  */
 import * as pulumi from "@pulumi/pulumi";
 
 const wrapped = new WeakMap<object, pulumi.Output<unknown>>();
 const wrappers = new WeakSet<object>();
 
+/** What `pulumi.unsecret` (SDK 3.x) reads from an Output to build a new one. */
+interface OutputParts {
+    resources(): Set<pulumi.Resource>;
+    promise(withUnknowns?: boolean): Promise<unknown>;
+    isKnown: Promise<boolean>;
+    allResources?(): Promise<Set<pulumi.Resource>>;
+}
+type OutputConstructor = new (resources: Set<pulumi.Resource>, promise: Promise<unknown>, isKnown: Promise<boolean>, isSecret: Promise<boolean>, allResources: Promise<Set<pulumi.Resource>> | undefined) => pulumi.Output<unknown>;
+
+/** `output` as a secret, in one Output (falls back to `pulumi.secret` on an SDK without these parts). */
+function secretOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
+    const parts = output as unknown as OutputParts;
+    if (typeof parts.resources !== "function" || typeof parts.promise !== "function" || typeof parts.allResources !== "function") return pulumi.secret(output) as pulumi.Output<T>;
+    return new (pulumi.Output as unknown as OutputConstructor)(parts.resources(), parts.promise(true), parts.isKnown, Promise.resolve(true), parts.allResources()) as pulumi.Output<T>;
+}
+
+function isPlainRecord(value: object): value is Record<string, unknown> {
+    return !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+}
+
+/** A flat record with top-level Output fields as one secret Output; undefined when the record is not of that shape. */
+function secretFlatRecord(record: Record<string, unknown>): pulumi.Output<unknown> | undefined {
+    const outputKeys: string[] = [];
+    for (const [key, inner] of Object.entries(record)) {
+        if (pulumi.Output.isInstance(inner)) outputKeys.push(key);
+        else if (inner !== null && typeof inner === "object") return undefined; // nested values, promises: pulumi.output walks them
+    }
+    if (outputKeys.length === 0) return undefined;
+    const fields = outputKeys.map((key) => record[key] as pulumi.Output<unknown>);
+    const resolve = (values: unknown[]) => {
+        const resolved = { ...record };
+        outputKeys.forEach((key, i) => { resolved[key] = values[i]; });
+        return resolved;
+    };
+    return secretOutput(fields.length === 1 ? fields[0].apply((v) => resolve([v])) : pulumi.all(fields).apply(resolve));
+}
+
 export function secretInput<T>(value: pulumi.Input<T>): pulumi.Output<pulumi.Unwrap<T>> {
     if (value === null || typeof value !== "object") return pulumi.secret(value);
     if (wrappers.has(value as object)) return value as unknown as pulumi.Output<pulumi.Unwrap<T>>;
     let output = wrapped.get(value as object);
     if (!output) {
-        output = pulumi.secret(value);
+        output = pulumi.Output.isInstance(value)
+            ? secretOutput(value as pulumi.Output<unknown>)
+            : (isPlainRecord(value as object) ? secretFlatRecord(value as Record<string, unknown>) : undefined) ?? pulumi.secret(value);
         wrapped.set(value as object, output);
         wrappers.add(output);
     }

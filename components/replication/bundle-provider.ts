@@ -24,6 +24,7 @@
  * line in a preview diff). An item may also carry a connection inline in its inputs.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import type { PgConnectionInput } from "../postgres/connection";
 import { secretInput } from "../postgres/secret-input";
 import { catalogTablesProvider } from "./schema-provider";
@@ -244,13 +245,13 @@ export interface ReplicationBundleArgs {
  * Several replication objects as one resource. Connections and passwords stay secret: they are
  * secret inside the inputs, and the item states (`items`) are secret outputs.
  */
-export class ReplicationBundle extends pulumi.dynamic.Resource {
+export class ReplicationBundle extends PgResource {
     /** The bundle's id. */
-    public readonly bundleName!: pulumi.Output<string>;
+    declare public readonly bundleName: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationBundleArgs, opts?: pulumi.CustomResourceOptions) {
         assertItems(args.items.map((item) => ({ ...item, inputs: {} })), Object.keys(args.connections ?? {}));
-        super(replicationBundleProvider, name, {
+        super("bundle", name, {
             bundleName: args.bundleName,
             connections: Object.fromEntries(Object.entries(args.connections ?? {}).map(([key, conn]) => [key, secretInput(conn)])),
             items: args.items.map((item) => ({

@@ -18,6 +18,7 @@
  * {@link ConnectRestrictionInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, describeConnection, withClient } from "../postgres/connection";
@@ -91,11 +92,11 @@ export interface ConnectRestrictionArgs {
 }
 
 /** CONNECT on one database for its owner, the admin and explicit grantees only. */
-export class ConnectRestriction extends pulumi.dynamic.Resource {
+export class ConnectRestriction extends PgResource {
     /** Whether PUBLIC may connect (false once applied). */
-    public readonly publicConnect!: pulumi.Output<boolean>;
+    declare public readonly publicConnect: pulumi.Output<boolean>;
 
     constructor(name: string, args: ConnectRestrictionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(connectRestrictionProvider, name, { connection: secretInput(args.connection), publicConnect: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
+        super("connectRestriction", name, { connection: secretInput(args.connection), publicConnect: undefined }, { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }

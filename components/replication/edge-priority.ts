@@ -16,6 +16,7 @@
  * {@link EdgePriorityInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
@@ -160,14 +161,14 @@ export interface EdgePriorityArgs {
 }
 
 /** The edge-priority guard on one regional database. */
-export class EdgePriorityGuard extends pulumi.dynamic.Resource {
+export class EdgePriorityGuard extends PgResource {
     /** Guarded tables. */
-    public readonly tables!: pulumi.Output<string[]>;
+    declare public readonly tables: pulumi.Output<string[]>;
     /** Facilities whose rows only replication may write. */
-    public readonly facilities!: pulumi.Output<string[]>;
+    declare public readonly facilities: pulumi.Output<string[]>;
 
     constructor(name: string, args: EdgePriorityArgs, opts?: pulumi.CustomResourceOptions) {
-        super(edgePriorityProvider, name, { connection: secretInput(args.connection), tables: args.tables, facilities: args.facilities },
+        super("edgePriority", name, { connection: secretInput(args.connection), tables: args.tables, facilities: args.facilities },
             { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }

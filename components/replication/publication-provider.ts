@@ -18,6 +18,7 @@
  * The row filter is rendered by the audited literal function; identifiers are validated.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, assertStandardStrings, inTransaction, withClient } from "../postgres/connection";
@@ -200,14 +201,14 @@ export interface PublicationArgs {
 }
 
 /** A publication with row filters on one node. */
-export class Publication extends pulumi.dynamic.Resource {
+export class Publication extends PgResource {
     /** Publication name. */
-    public readonly publicationName!: pulumi.Output<string>;
+    declare public readonly publicationName: pulumi.Output<string>;
     /** Tables published. */
-    public readonly tables!: pulumi.Output<string[]>;
+    declare public readonly tables: pulumi.Output<string[]>;
 
     constructor(name: string, args: PublicationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(publicationProvider, name, publicationResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
+        super("publication", name, publicationResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }
 

@@ -16,6 +16,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
@@ -166,12 +167,12 @@ export interface ReplicationRoleArgs {
 }
 
 /** A least-privilege replication role on one publishing database. */
-export class ReplicationRole extends pulumi.dynamic.Resource {
+export class ReplicationRole extends PgResource {
     /** The role name. */
-    public readonly roleName!: pulumi.Output<string>;
+    declare public readonly roleName: pulumi.Output<string>;
 
     constructor(name: string, args: ReplicationRoleArgs, opts?: pulumi.CustomResourceOptions) {
-        super(replicationRoleProvider, name, replicationRoleResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "password"] });
+        super("role", name, replicationRoleResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "password"] });
     }
 }
 

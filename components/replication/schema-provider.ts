@@ -6,6 +6,7 @@
  * {@link CatalogTablesInputs}.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import { PgConnection, PgConnectionInput, inTransaction, withClient } from "../postgres/connection";
 import { diffProps } from "../postgres/dynamic";
@@ -68,12 +69,12 @@ export interface CatalogTablesArgs {
 }
 
 /** Catalog tables on one node. The connection is a secret input and output. */
-export class CatalogTables extends pulumi.dynamic.Resource {
+export class CatalogTables extends PgResource {
     /** The tables ensured. */
-    public readonly tables!: pulumi.Output<string[]>;
+    declare public readonly tables: pulumi.Output<string[]>;
 
     constructor(name: string, args: CatalogTablesArgs, opts?: pulumi.CustomResourceOptions) {
-        super(catalogTablesProvider, name, catalogTablesResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
+        super("tables", name, catalogTablesResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection"] });
     }
 }
 

@@ -35,6 +35,7 @@
  * this module.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { PgResource } from "../postgres/pg-resource";
 import { secretInput } from "../postgres/secret-input";
 import type { Client } from "pg";
 import { PgConnection, PgConnectionInput, describeConnection, withClient } from "../postgres/connection";
@@ -399,14 +400,14 @@ export interface SubscriptionArgs extends SubscriptionOptions {
 }
 
 /** A subscription on one node. Connections are secret inputs and secret outputs. */
-export class Subscription extends pulumi.dynamic.Resource {
+export class Subscription extends PgResource {
     /** Subscription name. */
-    public readonly subscriptionName!: pulumi.Output<string>;
+    declare public readonly subscriptionName: pulumi.Output<string>;
     /** Slot on the publisher. */
-    public readonly slotName!: pulumi.Output<string>;
+    declare public readonly slotName: pulumi.Output<string>;
 
     constructor(name: string, args: SubscriptionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(subscriptionProvider, name, subscriptionResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "publisher", "publisherAdmin"] });
+        super("subscription", name, subscriptionResourceInputs(args), { ...opts, additionalSecretOutputs: ["connection", "publisher", "publisherAdmin"] });
     }
 }
 

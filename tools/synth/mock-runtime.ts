@@ -50,6 +50,11 @@ export interface SynthResource {
     retainOnDelete: boolean;
     /** `protect` resource option. */
     protect: boolean;
+    /**
+     * Per input property, the URNs its value came from (only with `recordPropertyDependencies`,
+     * only properties that have any): what the bare-SDK benchmark replay wires back up.
+     */
+    propertyDependencies?: Record<string, string[]>;
 }
 
 /** The JSON shape of `npm run synth`. Stable: tests, policies and the PR diff read it. */
@@ -76,6 +81,8 @@ export interface SynthOptions {
     mocks?: Partial<Mocks>;
     /** The program. Its return value becomes the stack outputs. */
     program: () => unknown;
+    /** Record each resource's `propertyDependencies` (default false: the synth output stays as it is). */
+    recordPropertyDependencies?: boolean;
 }
 
 /** Thrown by {@link synthesize} when the program fails; carries what was registered before it failed. */
@@ -119,8 +126,17 @@ function providerUrn(ref: string): string | undefined {
 class RecordingMonitor extends MockMonitor {
     public readonly recorded: SynthResource[] = [];
 
-    constructor(mocks: Mocks) {
+    constructor(mocks: Mocks, private readonly withPropertyDependencies = false) {
         super(mocks);
+    }
+
+    private static propertyDependencies(req: any): Record<string, string[]> | undefined {
+        const deps: Record<string, string[]> = {};
+        (req.getPropertydependenciesMap?.() as { forEach(f: (value: { getUrnsList(): string[] }, key: string) => void): void } | undefined)?.forEach((value, key) => {
+            const urns = value.getUrnsList();
+            if (urns.length > 0) deps[key] = urns;
+        });
+        return Object.keys(deps).length > 0 ? deps : undefined;
     }
 
     private record(req: any, urn: string): void {
@@ -142,6 +158,7 @@ class RecordingMonitor extends MockMonitor {
             ignoreChanges: req.getIgnorechangesList?.() ?? [],
             retainOnDelete: req.getRetainondelete?.() === true,
             protect: req.getProtect?.() === true,
+            ...(this.withPropertyDependencies ? { propertyDependencies: RecordingMonitor.propertyDependencies(req) } : {}),
         });
     }
 
@@ -205,7 +222,7 @@ function defaultMocks(overrides: Partial<Mocks> | undefined): Mocks {
  * Throws {@link SynthError} (with the partial graph) when the program throws.
  */
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
-    const monitor = new RecordingMonitor(defaultMocks(options.mocks));
+    const monitor = new RecordingMonitor(defaultMocks(options.mocks), options.recordPropertyDependencies === true);
     // What setMocks does, but with our recording monitor.
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
     enableMockFeatures();
