@@ -129,8 +129,16 @@ export class ReplicationMesh extends pulumi.ComponentResource {
     public readonly bundles: Record<string, ReplicationBundle> = {};
     /** The validated plan (flows with effective options), for tools and tests. */
     public readonly plan: MeshPlan;
-    /** Non-secret topology for `npm run mesh:status` and monitoring (no passwords). */
-    public readonly topology: pulumi.Output<MeshTopology>;
+    /**
+     * Non-secret topology for `npm run mesh:status` and monitoring (no passwords), built on first
+     * read: it combines every node's connection, which at 1,000 edges costs more than a program that
+     * does not export it should pay (docs/scale.md).
+     */
+    public get topology(): pulumi.Output<MeshTopology> {
+        return this.topologyOutput ??= this.buildTopology();
+    }
+    private topologyOutput?: pulumi.Output<MeshTopology>;
+    private readonly buildTopology: () => pulumi.Output<MeshTopology>;
 
     constructor(name: string, args: ReplicationMeshArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate first: nothing (not even this component) is registered when the mesh is wrong.
@@ -383,7 +391,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
         }
 
         // Host, port, database and user only: unsecret so that the status command can read the stack output.
-        this.topology = pulumi.unsecret(pulumi.all([...plan.nodes.values()].map((n) => admin(n.name)))
+        this.buildTopology = () => pulumi.unsecret(pulumi.all([...plan.nodes.values()].map((n) => admin(n.name)))
             .apply((conns) => ({
                 nodes: [...plan.nodes.values()].map((n, i) => ({
                     name: n.name, zone: n.zone, role: n.role,
@@ -391,6 +399,7 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 })),
                 flows: plan.flows.map((f) => ({ from: f.from, to: f.to, subscriptionName: f.subscriptionName, tables: f.tables })),
             })));
-        this.registerOutputs({ topology: this.topology });
+        // No outputs registered: the topology is read from the component (and exported by the program that wants it).
+        this.registerOutputs({});
     }
 }

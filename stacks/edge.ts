@@ -20,7 +20,7 @@ export async function deployEdge(config: StackConfig): Promise<StackOutputs> {
         tier: config.tier,
         zone: config.zone,
         facilityId: site.facilityId,
-        facility: { ...facilitySummary(plan.facility, endpoint), deployment: `stack ${config.stack}` },
+        facility: facilitySummary(plan.facility, endpoint, `stack ${config.stack}`),
         [EDGE_OUTPUTS.databaseEndpoint]: site.databaseEndpoint,
         [EDGE_OUTPUTS.healthUrl]: site.healthUrl,
         [EDGE_OUTPUTS.adminUser]: site.adminCredentials.user,

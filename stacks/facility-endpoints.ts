@@ -14,14 +14,20 @@ import { FacilityConfig } from "./config";
 import type { PgConnectionInput } from "../components/postgres/connection";
 import { secretInput } from "../components/postgres/secret-input";
 
+/** What the stack outputs show of a facility's edge computer (plain, never secret). */
+export interface FacilityAddresses {
+    /** `host:port/database`. */
+    databaseEndpoint: string;
+    healthUrl: string;
+}
+
 export interface FacilityEndpoint {
     /** Admin connection to the edge database for the mesh (secret password; over the site VPN, no TLS on the edge server). */
     connection: pulumi.Input<PgConnectionInput>;
-    /** `host:port/database`, plain, for the stack outputs. */
-    databaseEndpoint: pulumi.Input<string>;
     /** Secret: the password of the replication role the mesh creates on the edge. */
     replicationPassword: pulumi.Output<string>;
-    healthUrl: pulumi.Input<string>;
+    /** For the stack outputs: one value (or one Output of both), not two. */
+    addresses: pulumi.Input<FacilityAddresses>;
 }
 
 /** Output names of the edge stack contract. */
@@ -45,9 +51,8 @@ export function siteEndpoint(site: EdgeSite): FacilityEndpoint {
     const { host, port, database } = site.databaseEndpoint;
     return {
         connection: { host, port, database, user: site.adminCredentials.user, password: site.adminCredentials.password, ssl: "disable" },
-        databaseEndpoint: `${host}:${port}/${database}`,
         replicationPassword: site.replicationCredentials.password,
-        healthUrl: site.healthUrl,
+        addresses: { databaseEndpoint: `${host}:${port}/${database}`, healthUrl: site.healthUrl },
     };
 }
 
@@ -69,7 +74,7 @@ function edgeStackOutputs(stack: string, outputs: Record<string, unknown>): Edge
 export function edgeStackEndpoint(facility: FacilityConfig): FacilityEndpoint {
     const ref = new pulumi.StackReference(`${facility.id}-edge-stack`, { name: facility.edgeStack });
     const outputs = ref.outputs.apply((o) => edgeStackOutputs(facility.edgeStack!, o));
-    const shown = pulumi.unsecret(outputs.apply((o) => ({
+    const addresses = pulumi.unsecret(outputs.apply((o): FacilityAddresses => ({
         databaseEndpoint: `${o.databaseEndpoint.host}:${o.databaseEndpoint.port}/${o.databaseEndpoint.database}`,
         healthUrl: o.healthUrl,
     })));
@@ -79,8 +84,7 @@ export function edgeStackEndpoint(facility: FacilityConfig): FacilityEndpoint {
             host: o.databaseEndpoint.host, port: o.databaseEndpoint.port, database: o.databaseEndpoint.database,
             user: o.adminUser, password: o.adminPassword, ssl: "disable",
         }))),
-        databaseEndpoint: shown.databaseEndpoint,
         replicationPassword: secretInput(outputs.replicationPassword),
-        healthUrl: shown.healthUrl,
+        addresses,
     };
 }

@@ -16,7 +16,7 @@ import { App, APPS, COLORS, StackConfig, configKey } from "./config";
 import { withConfigKeys } from "./rekey";
 import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
-import { EdgeSitePlan, deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
+import { EdgeSitePlan, deployEdgeSites, facilitySummaries, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
 import { MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
@@ -207,7 +207,7 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         publicUrl: urls.publicUrl,
         apiUrl: urls.apiUrl,
         federationUrl: gateway.url,
-        facilities: Object.fromEntries(config.facilities.map((facility) => [facility.id, facilitySummary(facility, facilityEndpoints.get(facility.id)!)])),
+        facilities: facilitySummaries(config.facilities, facilityEndpoints),
         topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
         replicationCapacity: cluster.replicationCapacity,
         [PEERING_OUTPUT]: peering,

@@ -24,9 +24,9 @@
  * responses describe themselves by URN and id instead (about 7 % of the regional stack's CPU at
  * 1,000 facilities, docs/scale.md); "sdk" restores the full dump for `pulumi -v=9` debugging.
  *
- * Dynamic providers: the SDK leaves the V8 inspector's debugger enabled for the rest of the run
- * after serialising one; in "short" and "off" modes it is enabled only while serialising
- * (stacks/closure-debugger.ts), "sdk" leaves it as the SDK does.
+ * Dynamic providers: the SDK enables the V8 inspector's debugger to serialise one, for the file
+ * name in a possible error message, and leaves it on for the rest of the run; in "short" and "off"
+ * modes the serialiser works without it (stacks/closure-debugger.ts), "sdk" leaves it as the SDK does.
  *
  * Errors are not affected: `Error.stackTraceLimit` is changed only around those two SDK captures,
  * so an exception thrown by the program (our ValidationErrors carry their own message naming the
@@ -37,7 +37,7 @@
  * and says so (`applied: false`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { releaseClosureDebugger } from "./closure-debugger";
+import { skipClosureDebugger } from "./closure-debugger";
 
 export const STACK_CAPTURE_MODES = ["sdk", "short", "off"] as const;
 export type StackCapture = (typeof STACK_CAPTURE_MODES)[number];
@@ -102,10 +102,10 @@ export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapt
         resource.callsites = callsites;
         // The responses' own toString is inherited from the protobuf message class.
         for (const response of responses) delete (response!.prototype as { toString?: unknown }).toString;
-        releaseClosureDebugger(false);
+        skipClosureDebugger(false);
         return { mode, applied: true };
     }
-    releaseClosureDebugger(true);
+    skipClosureDebugger(true);
     for (const response of responses) response!.prototype.toString = describeResponse;
     // The promise stacks are only ever printed with PULUMI_DEBUG_PROMISE_LEAKS: keep them then.
     debuggable.debuggablePromise = debuggable.debugPromiseLeaks

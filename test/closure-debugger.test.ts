@@ -1,84 +1,70 @@
 /**
- * stacks/closure-debugger.ts: the inspector's Debugger domain is on only while the SDK serialises a
- * closure, the serialised text is the same as with the SDK's own function, and a module loaded
- * while the debugger was off is still located (its script reported again on re-enable).
+ * stacks/closure-debugger.ts: with `skipClosureDebugger(true)` the SDK serialises closures through
+ * a session that never enables the inspector's Debugger domain, producing the same text, and an
+ * error about an unserialisable function still names it; `false` restores the SDK's own session.
  */
 import * as assert from "assert";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import type { Session } from "inspector";
-import { releaseClosureDebugger } from "../stacks/closure-debugger";
+import { skipClosureDebugger } from "../stacks/closure-debugger";
+import { tuneSdkRegistration } from "../stacks/sdk-tuning";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction: (f: () => unknown, args?: object) => Promise<{ text: string }> };
 const hooks = require("@pulumi/pulumi/runtime/closure/v8Hooks") as { getSessionAsync: () => Promise<Session> };
-const v8 = require("@pulumi/pulumi/runtime/closure/v8") as { getFunctionLocationAsync: (f: () => unknown) => Promise<{ file: string }> };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const greeting = "hello";
 const provider = { async create(inputs: { name: string }) { return { id: `${greeting}-${inputs.name}`, outs: inputs }; } };
 
-describe("closure debugger (stacks/closure-debugger.ts)", () => {
-    let posted: string[] = [];
-    let session: Session;
-    let originalPost: Session["post"];
+/** Records the methods posted on the session the serialiser gets. */
+async function watchPosts(): Promise<{ posted: string[]; stop: () => void }> {
+    const session = await hooks.getSessionAsync();
+    const original = session.post;
+    const posted: string[] = [];
+    session.post = function (this: Session, method: string, ...rest: unknown[]) {
+        posted.push(method);
+        return (original as (...args: unknown[]) => void).call(this, method, ...rest);
+    } as Session["post"];
+    return { posted, stop: () => { session.post = original; } };
+}
 
-    before(async () => {
-        session = await hooks.getSessionAsync();
-        originalPost = session.post;
-        session.post = function (this: Session, method: string, ...rest: unknown[]) {
-            posted.push(method);
-            return (originalPost as (...args: unknown[]) => void).call(this, method, ...rest);
-        } as Session["post"];
-    });
-    after(() => {
-        session.post = originalPost;
-        releaseClosureDebugger(false);
-    });
-    beforeEach(() => { posted = []; });
+describe("closure serialisation without the inspector's debugger (stacks/closure-debugger.ts)", () => {
+    after(() => skipClosureDebugger(false));
 
-    it("serialises the same text, and turns the debugger off after each serialisation and on before the next", async () => {
-        assert.strictEqual(releaseClosureDebugger(false), true);
+    it("serialises the same text as the SDK's session, without ever enabling the Debugger domain", async () => {
+        assert.strictEqual(skipClosureDebugger(false), true);
         const sdkText = (await closure.serializeFunction(() => provider, { allowSecrets: true })).text;
-        assert.ok(sdkText.includes("hello"), "the captured constant is serialised");
-        assert.ok(!posted.includes("Debugger.disable"), "the SDK's own function leaves the debugger on");
+        assert.ok(sdkText.includes(`"hello"`), "the captured constant is serialised");
 
-        assert.strictEqual(releaseClosureDebugger(true), true);
-        posted = [];
-        const first = (await closure.serializeFunction(() => provider, { allowSecrets: true })).text;
-        assert.strictEqual(first, sdkText);
-        assert.strictEqual(posted[posted.length - 1], "Debugger.disable", posted.join(", "));
+        const sdkWatch = await watchPosts(); // the SDK's session, which enabled the Debugger domain when it was made
 
-        posted = [];
-        const second = (await closure.serializeFunction(() => provider, { allowSecrets: true })).text;
-        assert.strictEqual(second, sdkText);
-        assert.strictEqual(posted[0], "Debugger.enable", `the debugger is back on before the inspector is asked anything: ${posted.join(", ")}`);
-        assert.strictEqual(posted[posted.length - 1], "Debugger.disable");
-    });
-
-    it("keeps the debugger on while serialisations overlap, off once the last ends", async () => {
-        releaseClosureDebugger(true);
-        await closure.serializeFunction(() => provider);
-        posted = [];
-        await Promise.all([closure.serializeFunction(() => provider), closure.serializeFunction(() => greeting), closure.serializeFunction(() => provider)]);
-        assert.deepStrictEqual(posted.filter((m) => m.startsWith("Debugger.")), ["Debugger.enable", "Debugger.disable"]);
-    });
-
-    it("locates a function of a module loaded while the debugger was off", async () => {
-        releaseClosureDebugger(true);
-        await closure.serializeFunction(() => provider);
-        assert.strictEqual(posted[posted.length - 1], "Debugger.disable");
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "closure-debugger-"));
-        const file = path.join(dir, "late-module.js");
-        fs.writeFileSync(file, "exports.late = function late() { return 42; };\n");
+        assert.strictEqual(skipClosureDebugger(true), true);
+        const watch = await watchPosts();
         try {
-            const { late } = require(file) as { late: () => number };
-            await closure.serializeFunction(() => late);
-            const { file: located } = await v8.getFunctionLocationAsync(late);
-            assert.ok(located.endsWith("late-module.js"), `located at "${located}"`);
+            const text = (await closure.serializeFunction(() => provider, { allowSecrets: true })).text;
+            assert.strictEqual(text, sdkText);
+            assert.ok(watch.posted.some((m) => m.startsWith("Runtime.")), `the serialiser used the session without the debugger: ${watch.posted.join(", ")}`);
+            assert.deepStrictEqual(watch.posted.filter((m) => m.startsWith("Debugger.")), []);
+            assert.deepStrictEqual(sdkWatch.posted, [], "and not the SDK's session");
         } finally {
-            fs.rmSync(dir, { recursive: true, force: true });
+            watch.stop();
+            sdkWatch.stop();
         }
+    });
+
+    it("still names the function it cannot serialise", async () => {
+        skipClosureDebugger(true);
+        // A generator object's methods are native: the SDK refuses to serialise them.
+        const generator = (function* numbers() { yield 1; })();
+        const culprit = () => generator.next();
+        await assert.rejects(closure.serializeFunction(() => ({ create: culprit })), /Error serializing[\s\S]*'\(\) => generator\.next\(\)': which captured\s+variable 'generator'[\s\S]*could not be serialized/);
+    });
+
+    it("is what the stack-capture modes apply: skipped in short and off, the SDK's own in sdk", async () => {
+        const sdkSession = (() => { skipClosureDebugger(false); return hooks.getSessionAsync; })();
+        tuneSdkRegistration("short");
+        assert.notStrictEqual(hooks.getSessionAsync, sdkSession);
+        tuneSdkRegistration("sdk");
+        assert.strictEqual(hooks.getSessionAsync, sdkSession);
     });
 });

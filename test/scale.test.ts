@@ -16,7 +16,7 @@ import { HEADER, Measurement, growth, perFacility, tableRows } from "../bench/sy
 import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
 import { SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import type { WorkerResult } from "../bench/synth/protocol";
-import { main as benchMain, medianRun } from "../bench/synth/main";
+import { main as benchMain, medianRun, projectNodeArgs } from "../bench/synth/main";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -104,22 +104,43 @@ describe("bench/synth bare-SDK replay", () => {
             }, { dependsOn: [volume] });
             return {};
         };
-        const original = await synthesize({ project: "p", stack: "s", program, recordPropertyDependencies: true });
+        const original = await synthesize({ project: "p", stack: "s", program, recordForReplay: true });
         const urn = (name: string) => original.resources.find((r) => r.name === name)?.urn ?? `read:${name}`;
         const box = (result: SynthResult) => result.resources.find((r) => r.name === "box")!;
         assert.deepStrictEqual(Object.keys(box(original).propertyDependencies ?? {}).sort(), ["host", "image"]);
         const reads: RecordedRead[] = [{ urn: box(original).propertyDependencies!.host[0], type: STACK_REFERENCE_TYPE, name: "edge-ref", id: "org/p/edge", inputs: {}, outputNames: [] }];
         assert.ok(reads[0].urn.includes("StackReference"), reads[0].urn);
 
-        const wired = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "wired"), recordPropertyDependencies: true });
+        const wired = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "wired"), recordForReplay: true });
         assert.deepStrictEqual(box(wired).propertyDependencies, box(original).propertyDependencies);
         assert.deepStrictEqual(box(wired).inputs, box(original).inputs);
         assert.deepStrictEqual([...box(wired).dependencies].sort(), [...box(original).dependencies].sort());
         assert.ok(box(wired).dependencies.includes(urn("volume")));
 
-        const plain = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "plain"), recordPropertyDependencies: true });
+        const plain = await synthesize({ project: "p", stack: "s", program: replayProgram({ ...original, reads }, "plain"), recordForReplay: true });
         assert.strictEqual(box(plain).propertyDependencies, undefined, "plain: no input comes from another resource");
         assert.deepStrictEqual(box(plain).inputs, box(original).inputs);
+    });
+
+    it("replays secret inputs and outputs with their values (recordForReplay), still secret; the synth output redacts them", async () => {
+        const program = () => {
+            class Thing extends pulumi.CustomResource {}
+            new Thing("t:m:Db", "db", { connection: pulumi.secret({ host: "h", port: 5432, password: "pw-123" }), name: "app" }, { additionalSecretOutputs: ["name"] });
+            return { kubeconfig: pulumi.secret("apiVersion: v1"), plain: 1 };
+        };
+        const redacted = await synthesize({ project: "p", stack: "s", program });
+        assert.strictEqual(redacted.resources[0].inputs.connection, "[secret]");
+        assert.strictEqual(redacted.outputs.kubeconfig, "[secret]");
+
+        const recorded = await synthesize({ project: "p", stack: "s", program, recordForReplay: true });
+        assert.deepStrictEqual(recorded.resources[0].inputs.connection, { host: "h", port: 5432, password: "pw-123" });
+        assert.deepStrictEqual(recorded.resources[0].secretPaths, ["connection"]);
+        const replayed = await synthesize({ project: "p", stack: "s", program: replayProgram(recorded), recordForReplay: true });
+        assert.deepStrictEqual(replayed.resources[0].inputs, recorded.resources[0].inputs);
+        assert.deepStrictEqual(replayed.resources[0].secretPaths, ["connection"]);
+        assert.deepStrictEqual(replayed.resources[0].additionalSecretOutputs, ["name"], "resource options replayed too");
+        assert.deepStrictEqual(replayed.outputs, { kubeconfig: "apiVersion: v1", plain: 1 });
+        assert.deepStrictEqual(replayed.secretOutputs, ["kubeconfig"]);
     });
 
     it("re-registers the same graph: types, names, parents, providers and inputs", async () => {
@@ -208,6 +229,10 @@ describe("bench/synth repeated runs", () => {
         assert.strictEqual(medianRun([run(5)]).evalMs, 5);
         assert.strictEqual(medianRun([run(4), run(1), run(3), run(2)]).evalMs, 3);
         assert.throws(() => medianRun([]), /no runs/);
+    });
+
+    it("measures with the node flags pulumi up uses (Pulumi.yaml runtime.options.nodeargs)", () => {
+        assert.strictEqual(projectNodeArgs(ROOT), "--max-semi-space-size=64");
     });
 
     it("refuses a bad --repeat before measuring anything, naming the option", async () => {

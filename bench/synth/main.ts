@@ -14,6 +14,7 @@ import * as os from "os";
 import * as path from "path";
 import { execFileSync, fork } from "child_process";
 import { parseArgs } from "util";
+import * as YAML from "yaml";
 import { loadStackConfigFiles } from "../../tools/synth/stack-config";
 import { FLEET_MODES, FleetMode, fleetConfig } from "./fleet-config";
 import { HEADER, Measurement, growth, markdownTable, tableRows, textTable } from "./report";
@@ -25,7 +26,17 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_FACILITIES = [10, 100, 1000];
 const BASE_STACK = "us-east";
 /** A heap limit above node's default (about 4 GiB here), so a run that needs more finishes and reports its peak instead of crashing. */
-const DEFAULT_NODE_FLAGS = "--max-old-space-size=12288";
+const HEAP_CEILING_FLAG = "--max-old-space-size=12288";
+
+/** The node flags `pulumi up` gives the program: Pulumi.yaml `runtime.options.nodeargs`. */
+export function projectNodeArgs(root = ROOT): string {
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { runtime?: { options?: { nodeargs?: unknown } } };
+    const nodeargs = project.runtime?.options?.nodeargs;
+    return typeof nodeargs === "string" ? nodeargs : "";
+}
+
+/** The measured processes run as `pulumi up` runs the program (its nodeargs), under a generous heap ceiling. */
+const DEFAULT_NODE_FLAGS = `${HEAP_CEILING_FLAG} ${projectNodeArgs()}`.trim();
 
 const USAGE = `usage: npm run bench:synth -- [options]
   --facilities <N>         fleet size; repeat or comma-separate for several (default 10,100,1000)
@@ -35,7 +46,8 @@ const USAGE = `usage: npm run bench:synth -- [options]
   --runtime <r>            js (compile with tsc, run plain node; default) or ts-node
   --stack-capture <m>      SDK stack capture (stacks/sdk-tuning.ts): sdk, short (default) or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
-  --node-flags="<flags>"   V8/node flags for the measured processes (default "${DEFAULT_NODE_FLAGS}")
+  --node-flags="<flags>"   V8/node flags for the measured processes (default: Pulumi.yaml's nodeargs,
+                           as pulumi up runs the program, and a heap ceiling: "${DEFAULT_NODE_FLAGS}")
   --repeat <n>             measure each row n times (library and bare SDK alternating, each in a
                            fresh process) and report the run with the median eval time (default 1)
   --cpu-prof <dir>         write a V8 CPU profile of each measured process into <dir>

@@ -1,8 +1,9 @@
 /**
  * The bare-SDK baseline: replays a recorded resource graph (a SynthResult of the real stack) with
  * plain `pulumi.CustomResource` / `ProviderResource` / `ComponentResource`: the same type tokens,
- * names, inputs (secret inputs wrapped with `pulumi.secret` again), parents, explicit providers and
- * dependencies (as `dependsOn`), registered in the recorded order. What the library adds on top of
+ * names, inputs (secret inputs with their values, wrapped with `pulumi.secret` again), parents,
+ * explicit providers, dependencies and options (`ignoreChanges`, `additionalSecretOutputs`, ...),
+ * registered in the recorded order (recorded with `recordForReplay`). What the library adds on top of
  * this (validation, Output chains, closures, component bookkeeping) is the library's overhead.
  *
  * Resources the program READ (`pulumi.StackReference`: a resource, read from the engine rather
@@ -102,8 +103,8 @@ export interface RecordedRead {
 
 export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 
-/** What the library measurement writes for the replay. */
-export interface RecordedGraph extends Pick<SynthResult, "resources" | "outputs"> {
+/** What the library measurement writes for the replay (recorded with `recordForReplay`). */
+export interface RecordedGraph extends Pick<SynthResult, "resources" | "outputs">, Partial<Pick<SynthResult, "secretOutputs">> {
     /** Per custom resource type: every property its class declares (inputs and outputs). */
     declaredProperties?: Record<string, string[]>;
     /** Resources read (StackReferences); default none. */
@@ -184,6 +185,7 @@ export function replayProgram(recorded: RecordedGraph, wiring: ReplayWiring = "p
                 provider,
                 dependsOn: dependsOn.length > 0 ? dependsOn : undefined,
                 ignoreChanges: r.ignoreChanges.length > 0 ? r.ignoreChanges : undefined,
+                additionalSecretOutputs: r.additionalSecretOutputs,
                 retainOnDelete: r.retainOnDelete || undefined,
                 protect: r.protect || undefined,
             };
@@ -198,6 +200,6 @@ export function replayProgram(recorded: RecordedGraph, wiring: ReplayWiring = "p
             created.set(r.urn, resource);
         }
         for (const read of recorded.reads ?? []) if (!created.has(read.urn)) replayRead(read);
-        return recorded.outputs;
+        return replayInputs({ inputs: recorded.outputs, secretPaths: recorded.secretOutputs ?? [] });
     };
 }

@@ -103,14 +103,19 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
 
     const cpuBefore = process.cpuUsage();
     const evalStart = performance.now();
-    // The library run also records which resources each input came from, for the wired replay.
-    const result = await synthesize({ project: request.project, stack: request.stack, config, program, recordPropertyDependencies: request.kind === "library" });
+    // Recorded as the replay needs it (which resources each input came from, additionalSecretOutputs,
+    // secret values rather than placeholders), by both kinds so that recording costs both the same.
+    // The record is a temporary file, removed by main.ts; the config's secrets are the mocks' fakes.
+    const result = await synthesize({ project: request.project, stack: request.stack, config, program, recordForReplay: true });
     const evalMs = performance.now() - evalStart;
     const cpu = process.cpuUsage(cpuBefore);
     const maxRssKb = process.resourceUsage().maxRSS;
 
     if (request.kind === "library" && request.recordFile) {
-        const recorded: RecordedGraph = { resources: result.resources, outputs: result.outputs, declaredProperties: Object.fromEntries(declared!), reads: reads() };
+        const recorded: RecordedGraph = {
+            resources: result.resources, outputs: result.outputs, secretOutputs: result.secretOutputs,
+            declaredProperties: Object.fromEntries(declared!), reads: reads(),
+        };
         fs.writeFileSync(request.recordFile, JSON.stringify(recorded));
     }
     const types = new Map<string, number>();

@@ -5,9 +5,9 @@
  * facilities each Output the SDK builds (about thirty promises it tracks) counts:
  *
  * - one wrapper per distinct value object (a wrapper handed back in is returned as it is);
- * - an Output: one new Output marked secret, built the way the SDK's own `pulumi.unsecret` builds
- *   its result. `pulumi.secret(output)` first runs `pulumi.output(output)`, which adds a copy and
- *   an apply (about three times the promises, measured in docs/scale.md);
+ * - an Output: one new Output marked secret (components/output-parts.ts); `pulumi.secret(output)`
+ *   first runs `pulumi.output(output)`, which adds a copy and an apply (about three times the
+ *   promises, measured in docs/scale.md);
  * - a flat record whose Outputs are all top-level fields (a connection: plain host and user, a
  *   secret password Output): one apply over those fields, instead of `pulumi.output`'s walk;
  * - anything else (nested records, arrays, promises, plain strings and numbers): `pulumi.secret`.
@@ -16,25 +16,10 @@
  * unknown whenever a part of the value is unknown, as `pulumi.secret` would be.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { secretOutput } from "../output-parts";
 
 const wrapped = new WeakMap<object, pulumi.Output<unknown>>();
 const wrappers = new WeakSet<object>();
-
-/** What `pulumi.unsecret` (SDK 3.x) reads from an Output to build a new one. */
-interface OutputParts {
-    resources(): Set<pulumi.Resource>;
-    promise(withUnknowns?: boolean): Promise<unknown>;
-    isKnown: Promise<boolean>;
-    allResources?(): Promise<Set<pulumi.Resource>>;
-}
-type OutputConstructor = new (resources: Set<pulumi.Resource>, promise: Promise<unknown>, isKnown: Promise<boolean>, isSecret: Promise<boolean>, allResources: Promise<Set<pulumi.Resource>> | undefined) => pulumi.Output<unknown>;
-
-/** `output` as a secret, in one Output (falls back to `pulumi.secret` on an SDK without these parts). */
-function secretOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
-    const parts = output as unknown as OutputParts;
-    if (typeof parts.resources !== "function" || typeof parts.promise !== "function" || typeof parts.allResources !== "function") return pulumi.secret(output) as pulumi.Output<T>;
-    return new (pulumi.Output as unknown as OutputConstructor)(parts.resources(), parts.promise(true), parts.isKnown, Promise.resolve(true), parts.allResources()) as pulumi.Output<T>;
-}
 
 function isPlainRecord(value: object): value is Record<string, unknown> {
     return !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;

@@ -233,6 +233,31 @@ describe("ReplicationMesh (mock runtime)", () => {
         });
     });
 
+    it("topology: every node's address and login user, every flow, no password, not secret; built only when read", async () => {
+        let topology: unknown;
+        let secret: boolean | undefined;
+        const result = await synthesize({
+            project: "agogsaas", stack: "test",
+            program: async () => {
+                const mesh = new ReplicationMesh("mesh", { nodes: nodes(), flows: goodFlows() });
+                const output = mesh.topology;
+                assert.strictEqual(mesh.topology, output, "built once");
+                secret = await (output as unknown as { isSecret: Promise<boolean> }).isSecret;
+                topology = await (output as unknown as { promise(): Promise<unknown> }).promise();
+                return { topology: output };
+            },
+        });
+        assert.strictEqual(secret, false);
+        const t = topology as { nodes: { name: string; host: string; user: string; port: number }[]; flows: { from: string; to: string; subscriptionName: string }[] };
+        assert.deepStrictEqual(t.nodes.map((n) => `${n.name}@${n.host}:${n.port} as ${n.user}`), [
+            "edge_la@la.edge.local:5432 as postgres", "edge_fra@fra.edge.local:5432 as postgres", "us_east_blue@us-east.rds:5432 as postgres",
+            "us_east_green@us-east.rds:5432 as postgres", "eu_central@eu-central.azure:5432 as postgres",
+        ]);
+        assert.deepStrictEqual(t.flows.map((f) => `${f.from}->${f.to}`), goodFlows().map((f) => `${f.from}->${f.to}`));
+        assert.ok(!JSON.stringify(result.outputs).includes(ADMIN_PASSWORD), "no password in the exported topology");
+        assert.deepStrictEqual(result.secretOutputs, []);
+    });
+
     describe("bundleEdges: each edge's objects as one ReplicationBundle", () => {
         const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
         let result: SynthResult;

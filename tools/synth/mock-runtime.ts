@@ -51,10 +51,12 @@ export interface SynthResource {
     /** `protect` resource option. */
     protect: boolean;
     /**
-     * Per input property, the URNs its value came from (only with `recordPropertyDependencies`,
-     * only properties that have any): what the bare-SDK benchmark replay wires back up.
+     * Per input property, the URNs its value came from (only with `recordForReplay`, only
+     * properties that have any): what the bare-SDK benchmark replay wires back up.
      */
     propertyDependencies?: Record<string, string[]>;
+    /** `additionalSecretOutputs` resource option (only with `recordForReplay`, only when set). */
+    additionalSecretOutputs?: string[];
 }
 
 /** The JSON shape of `npm run synth`. Stable: tests, policies and the PR diff read it. */
@@ -81,8 +83,13 @@ export interface SynthOptions {
     mocks?: Partial<Mocks>;
     /** The program. Its return value becomes the stack outputs. */
     program: () => unknown;
-    /** Record each resource's `propertyDependencies` (default false: the synth output stays as it is). */
-    recordPropertyDependencies?: boolean;
+    /**
+     * Record what the benchmark's bare-SDK replay needs to register the same thing (default false:
+     * the synth output stays as it is): each resource's `propertyDependencies` and
+     * `additionalSecretOutputs`, and secret values instead of REDACTED (the replay must register
+     * inputs of the same size). Never for output people read.
+     */
+    recordForReplay?: boolean;
 }
 
 /** Thrown by {@link synthesize} when the program fails; carries what was registered before it failed. */
@@ -95,21 +102,26 @@ export class SynthError extends Error {
 
 type RawStruct = { toJavaScript(): Record<string, unknown> } | undefined;
 
-/** Walks a raw (serialised) property value, unwrapping secrets and recording their paths. */
-export function unwrapSerialised(value: unknown, path: string, secretPaths: string[]): unknown {
-    if (Array.isArray(value)) return value.map((item, i) => unwrapSerialised(item, `${path}[${i}]`, secretPaths));
+/**
+ * Walks a raw (serialised) property value, unwrapping secrets and recording their paths. A secret
+ * becomes REDACTED, or with `keepSecrets` its own value (only for the benchmark's replay:
+ * `recordForReplay`).
+ */
+export function unwrapSerialised(value: unknown, path: string, secretPaths: string[], keepSecrets = false): unknown {
+    if (Array.isArray(value)) return value.map((item, i) => unwrapSerialised(item, `${path}[${i}]`, secretPaths, keepSecrets));
     if (value !== null && typeof value === "object") {
         const obj = value as Record<string, unknown>;
         if (obj[SIG_KEY] === SECRET_SIG) {
             secretPaths.push(path);
-            return REDACTED;
+            // Secrets inside a secret are covered by its path.
+            return keepSecrets ? unwrapSerialised(obj.value, path, [], true) : REDACTED;
         }
         if (obj[SIG_KEY] === RESOURCE_SIG) {
-            return { resourceUrn: obj.urn, ...(obj.id !== undefined ? { id: unwrapSerialised(obj.id, `${path}.id`, secretPaths) } : {}) };
+            return { resourceUrn: obj.urn, ...(obj.id !== undefined ? { id: unwrapSerialised(obj.id, `${path}.id`, secretPaths, keepSecrets) } : {}) };
         }
         const out: Record<string, unknown> = {};
         for (const [key, inner] of Object.entries(obj)) {
-            out[key] = unwrapSerialised(inner, path ? `${path}.${key}` : key, secretPaths);
+            out[key] = unwrapSerialised(inner, path ? `${path}.${key}` : key, secretPaths, keepSecrets);
         }
         return out;
     }
@@ -126,7 +138,7 @@ function providerUrn(ref: string): string | undefined {
 class RecordingMonitor extends MockMonitor {
     public readonly recorded: SynthResource[] = [];
 
-    constructor(mocks: Mocks, private readonly withPropertyDependencies = false) {
+    constructor(mocks: Mocks, private readonly forReplay: boolean) {
         super(mocks);
     }
 
@@ -142,7 +154,7 @@ class RecordingMonitor extends MockMonitor {
     private record(req: any, urn: string): void {
         const secretPaths: string[] = [];
         const raw = (req.getObject() as RawStruct)?.toJavaScript() ?? {};
-        const inputs = unwrapSerialised(raw, "", secretPaths) as Record<string, unknown>;
+        const inputs = unwrapSerialised(raw, "", secretPaths, this.forReplay) as Record<string, unknown>;
         const parent: string = req.getParent();
         this.recorded.push({
             urn,
@@ -158,7 +170,10 @@ class RecordingMonitor extends MockMonitor {
             ignoreChanges: req.getIgnorechangesList?.() ?? [],
             retainOnDelete: req.getRetainondelete?.() === true,
             protect: req.getProtect?.() === true,
-            ...(this.withPropertyDependencies ? { propertyDependencies: RecordingMonitor.propertyDependencies(req) } : {}),
+            ...(this.forReplay ? {
+                propertyDependencies: RecordingMonitor.propertyDependencies(req),
+                additionalSecretOutputs: req.getAdditionalsecretoutputsList().length > 0 ? req.getAdditionalsecretoutputsList() : undefined,
+            } : {}),
         });
     }
 
@@ -203,7 +218,7 @@ class RecordingMonitor extends MockMonitor {
         if (urn.includes(`::${STACK_TYPE}::`)) {
             const secretOutputs: string[] = [];
             const raw = (req.getOutputs() as RawStruct)?.toJavaScript() ?? {};
-            this.stackOutputs = { outputs: unwrapSerialised(raw, "", secretOutputs) as Record<string, unknown>, secretOutputs };
+            this.stackOutputs = { outputs: unwrapSerialised(raw, "", secretOutputs, this.forReplay) as Record<string, unknown>, secretOutputs };
         }
         super.registerResourceOutputs(req, callback);
     }
@@ -222,7 +237,7 @@ function defaultMocks(overrides: Partial<Mocks> | undefined): Mocks {
  * Throws {@link SynthError} (with the partial graph) when the program throws.
  */
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
-    const monitor = new RecordingMonitor(defaultMocks(options.mocks), options.recordPropertyDependencies === true);
+    const monitor = new RecordingMonitor(defaultMocks(options.mocks), options.recordForReplay === true);
     // What setMocks does, but with our recording monitor.
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
     enableMockFeatures();
