@@ -8,7 +8,6 @@
  * unreachable daemon; the provider skips its daemon ping at configure time for the same reason.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import { TABLE_NAMES, TABLE_CATALOG, classifyTables, residencyTags } from "./sovereignty";
 import { EdgeSiteArgs, EdgeSiteSettings, validateEdgeSiteArgs } from "./edge/args";
@@ -63,8 +62,8 @@ export class EdgeSite extends pulumi.ComponentResource {
     public readonly replicationCredentials: Credentials;
     /** The backend's health URL, as reached over the VPN. */
     public readonly healthUrl: string;
-    /** The Docker provider for this facility's host (for extra containers placed on the same machine). */
-    public readonly provider: docker.Provider;
+    /** The Docker provider for this facility's host (for extra containers placed on the same machine: pass it as `provider`). */
+    public readonly provider: pulumi.ProviderResource;
 
     constructor(name: string, args: EdgeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad arg must not register even the component itself.
@@ -78,7 +77,7 @@ export class EdgeSite extends pulumi.ComponentResource {
         const frozen: pulumi.CustomResourceOptions = settings.offline ? { ignoreChanges: ["*"], retainOnDelete: true } : {};
         const child: pulumi.CustomResourceOptions = { parent: this, ...frozen };
 
-        this.provider = new docker.Provider(`${name}-docker`, {
+        this.provider = dockerResources.provider(`${name}-docker`, {
             host: settings.dockerHost,
             sshOpts: settings.sshOpts.length > 0 ? settings.sshOpts : undefined,
             // No daemon ping at configure time: an unreachable factory must not fail the whole

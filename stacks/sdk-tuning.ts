@@ -44,8 +44,12 @@ export type StackCapture = (typeof STACK_CAPTURE_MODES)[number];
 
 /** The mode used when neither the caller nor AGOGSAAS_STACK_CAPTURE chooses one. */
 export const DEFAULT_STACK_CAPTURE: StackCapture = "short";
-/** Frames captured per resource in "short" mode: the SDK's own frames (5) plus the nearest callers. */
-export const SHORT_STACK_FRAMES = 16;
+/**
+ * Frames captured per resource in "short" mode: the SDK's own frames (5) plus the seven nearest
+ * callers (for an edge container: the resource class, the EdgeSite helper and constructor, the
+ * fleet loop). Each frame becomes a file URL in the request, for 16,000 resources at 1,000 facilities.
+ */
+export const SHORT_STACK_FRAMES = 12;
 export const STACK_CAPTURE_ENV = "AGOGSAAS_STACK_CAPTURE";
 
 type DebuggableModule = { debuggablePromise: (p: Promise<unknown>, ctx: unknown) => Promise<unknown>; debugPromiseLeaks?: boolean };

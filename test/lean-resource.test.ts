@@ -28,10 +28,12 @@ describe("LeanResource", () => {
         restart: "unless-stopped",
     });
 
-    it("registers the same type, inputs, secrets, provider and dependencies as the docker SDK classes", async () => {
+    const providerArgs: docker.ProviderArgs = { host: "ssh://edge", sshOpts: ["-o", "ServerAliveInterval=10"], disableDockerDaemonCheck: pulumi.output(true) };
+
+    it("registers the same type, inputs, secrets, provider and dependencies as the docker SDK classes (the provider too)", async () => {
         const sdk = await synthesize({
             project: "p", stack: "sdk", program: () => {
-                const provider = new docker.Provider("host", { host: "ssh://edge" });
+                const provider = new docker.Provider("host", providerArgs);
                 const image = new docker.RemoteImage("img", { name: "postgres:16.6-alpine", keepLocally: true }, { provider });
                 const network = new docker.Network("net", { name: "agogsaas-la", driver: "bridge" }, { provider });
                 new docker.Volume("vol", { name: "agogsaas-la-pgdata" }, { provider, retainOnDelete: true });
@@ -40,7 +42,8 @@ describe("LeanResource", () => {
         });
         const lean = await synthesize({
             project: "p", stack: "sdk", program: () => {
-                const provider = new docker.Provider("host", { host: "ssh://edge" });
+                const provider = dockerResources.provider("host", providerArgs, {});
+                assert.strictEqual((provider as unknown as { __version?: string }).__version, DOCKER_VERSION, "the provider plugin version the SDK class sends");
                 const image = dockerResources.remoteImage("img", { name: "postgres:16.6-alpine", keepLocally: true }, { provider });
                 const network = dockerResources.network("net", { name: "agogsaas-la", driver: "bridge" }, { provider });
                 dockerResources.volume("vol", { name: "agogsaas-la-pgdata" }, { provider, retainOnDelete: true });
@@ -49,6 +52,7 @@ describe("LeanResource", () => {
         });
         const sorted = (rs: SynthResource[]) => rs.map(registration).sort((a, b) => a.name.localeCompare(b.name)).map((r) => ({ ...r, dependencies: [...r.dependencies].sort() }));
         assert.deepStrictEqual(sorted(lean.resources), sorted(sdk.resources));
+        assert.deepStrictEqual(lean.resources.find((r) => r.name === "host")!.inputs, { host: "ssh://edge", sshOpts: '["-o","ServerAliveInterval=10"]', disableDockerDaemonCheck: "true" });
         const container = lean.resources.find((r) => r.name === "pg")!;
         assert.deepStrictEqual(container.secretPaths, ["uploads[0].content"]);
         assert.strictEqual(container.inputs.image, sdk.resources.find((r) => r.name === "pg")!.inputs.image, "the image id output of the lean RemoteImage resolves like the SDK's");

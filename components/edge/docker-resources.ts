@@ -3,6 +3,9 @@
  * inputs (type-checked against @pulumi/docker's own Args) and plugin version as the SDK classes,
  * without the SDK classes' unread output properties (docker.Container declares 78). See
  * components/lean-resource.ts for why; the engine and the policy pack see the same resources.
+ * The provider likewise: docker.Provider JSON-encodes three inputs through an Output each
+ * (`pulumi.output(x).apply(JSON.stringify)`, six Outputs per facility, undefined ones included);
+ * {@link provider} encodes them directly.
  */
 import type * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +21,28 @@ export const DOCKER_TYPES = {
     volume: "docker:index/volume:Volume",
     network: "docker:index/network:Network",
 } as const;
+
+/** The Docker provider for one host: what `new docker.Provider(name, args, opts)` registers. */
+export function provider(name: string, args: docker.ProviderArgs, opts: pulumi.CustomResourceOptions): pulumi.ProviderResource {
+    const plain = (value: unknown) => (pulumi.Output.isInstance(value) ? value.apply((v) => JSON.stringify(v)) : JSON.stringify(value));
+    return new LeanProvider(name, {
+        caMaterial: args.caMaterial,
+        certMaterial: args.certMaterial,
+        certPath: args.certPath,
+        context: args.context,
+        disableDockerDaemonCheck: plain(args.disableDockerDaemonCheck),
+        host: args.host ?? (process.env.DOCKER_HOST || undefined),
+        keyMaterial: args.keyMaterial,
+        registryAuth: plain(args.registryAuth),
+        sshOpts: plain(args.sshOpts),
+    }, { version: DOCKER_PLUGIN_VERSION, ...opts });
+}
+
+class LeanProvider extends pulumi.ProviderResource {
+    constructor(name: string, inputs: pulumi.Inputs, opts: pulumi.ResourceOptions) {
+        super("docker", name, inputs, opts);
+    }
+}
 
 export function container(name: string, args: docker.ContainerArgs, opts: pulumi.CustomResourceOptions): LeanResource {
     return new LeanResource(DOCKER_TYPES.container, name, args, [], DOCKER_PLUGIN_VERSION, opts);
