@@ -44,13 +44,13 @@ export function secretOutput<T>(output: pulumi.Output<T>): pulumi.Output<T> {
 /** The record itself when none of its values is an Output; else one Output of the record with every Output value resolved. */
 export function collectRecord<T>(record: Record<string, pulumi.Input<T>>): pulumi.Input<Record<string, pulumi.Unwrap<T>>> {
     const entries = Object.entries(record);
-    const outputs = entries.map(([, value]) => value).filter((value): value is pulumi.Output<T> => pulumi.Output.isInstance(value));
-    if (outputs.length === 0) return record as Record<string, pulumi.Unwrap<T>>;
-    const parts = outputs.map(partsOf);
-    if (parts.some((p) => p === undefined)) return pulumi.all(record) as pulumi.Output<Record<string, pulumi.Unwrap<T>>>;
-    const known = parts as OutputParts[];
+    // Per entry: the Output's parts, null for a plain value, undefined for an Output without the parts.
+    const entryParts = entries.map(([, v]) => (pulumi.Output.isInstance(v) ? partsOf(v) : null));
+    if (entryParts.every((p) => p === null)) return record as Record<string, pulumi.Unwrap<T>>;
+    if (entryParts.some((p) => p === undefined)) return pulumi.all(record) as pulumi.Output<Record<string, pulumi.Unwrap<T>>>;
+    const known = entryParts.filter((p): p is OutputParts => p !== null && p !== undefined);
     const union = (sets: Set<pulumi.Resource>[]) => new Set(sets.flatMap((set) => [...set]));
-    const value = Promise.all(entries.map(([, v]) => (pulumi.Output.isInstance(v) ? partsOf(v)!.promise(true) : v)))
+    const value = Promise.all(entries.map(([, v], i) => entryParts[i]?.promise(true) ?? v))
         .then((values) => Object.fromEntries(entries.map(([key], i) => [key, values[i]])));
     return build<Record<string, pulumi.Unwrap<T>>>(
         union(known.map((p) => p.resources())),

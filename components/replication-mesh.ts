@@ -261,19 +261,16 @@ export class ReplicationMesh extends pulumi.ComponentResource {
                 const from = node(publisherName);
                 // An external node's connection already logs in as its replication role.
                 const external = from.external === true;
-                // From the node's shared admin Output: the connection object is unwrapped once per node, not once per use.
-                // collectRecord: one Output of the parts (pulumi.all makes two per Output part; at 1,000 edges that shows).
+                // From the node's shared admin Output (an Output, so the collected parts are one Output;
+                // pulumi.all would make two per part, which shows at 1,000 edges).
                 type LoginParts = { conn: PgConnection; host?: string; port?: number | string; password?: string };
-                // The admin connection is always an Output, so the collected parts are one Output.
                 const parts = collectRecord<unknown>({
                     conn: admin(publisherName), host: from.replicationHost, port: from.replicationPort, password: external ? undefined : passwords.get(publisherName),
                 }) as unknown as pulumi.Output<LoginParts>;
-                login = secretInput(parts.apply(({ conn, host, port, password }) => {
-                    return {
-                        host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
-                        user: external ? conn.user : replicationRoleName(publisherName), password: external ? conn.password : password!, ssl: conn.ssl ?? "disable",
-                    };
-                })) as pulumi.Output<PgConnection>;
+                login = secretInput(parts.apply(({ conn, host, port, password }) => ({
+                    host: host ?? conn.host, port: Number(port ?? conn.port), database: conn.database,
+                    user: external ? conn.user : replicationRoleName(publisherName), password: external ? conn.password : password!, ssl: conn.ssl ?? "disable",
+                }))) as pulumi.Output<PgConnection>;
                 logins.set(publisherName, login);
             }
             return login;

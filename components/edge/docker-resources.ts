@@ -24,17 +24,17 @@ export const DOCKER_TYPES = {
 
 /** The Docker provider for one host: what `new docker.Provider(name, args, opts)` registers. */
 export function provider(name: string, args: docker.ProviderArgs, opts: pulumi.CustomResourceOptions): pulumi.ProviderResource {
-    const plain = (value: unknown) => (pulumi.Output.isInstance(value) ? value.apply((v) => JSON.stringify(v)) : JSON.stringify(value));
+    const json = (value: unknown) => (pulumi.Output.isInstance(value) ? value.apply((v) => JSON.stringify(v)) : JSON.stringify(value));
     return new LeanProvider(name, {
         caMaterial: args.caMaterial,
         certMaterial: args.certMaterial,
         certPath: args.certPath,
         context: args.context,
-        disableDockerDaemonCheck: plain(args.disableDockerDaemonCheck),
+        disableDockerDaemonCheck: json(args.disableDockerDaemonCheck),
         host: args.host ?? (process.env.DOCKER_HOST || undefined),
         keyMaterial: args.keyMaterial,
-        registryAuth: plain(args.registryAuth),
-        sshOpts: plain(args.sshOpts),
+        registryAuth: json(args.registryAuth),
+        sshOpts: json(args.sshOpts),
     }, { version: DOCKER_PLUGIN_VERSION, ...opts });
 }
 

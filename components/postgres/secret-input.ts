@@ -9,14 +9,15 @@
  *   first runs `pulumi.output(output)`, which adds a copy and an apply (about three times the
  *   promises, measured in docs/scale.md);
  * - a flat record whose Outputs are all top-level fields (a connection: plain host and user, a
- *   secret password Output): one apply over those fields, instead of `pulumi.output`'s walk;
+ *   secret password Output): one Output of the record (`collectRecord`), instead of
+ *   `pulumi.output`'s walk;
  * - anything else (nested records, arrays, promises, plain strings and numbers): `pulumi.secret`.
  *
  * The result always reports `isSecret`, carries the value's resources (dependencies) and is
  * unknown whenever a part of the value is unknown, as `pulumi.secret` would be.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { secretOutput } from "../output-parts";
+import { collectRecord, secretOutput } from "../output-parts";
 
 const wrapped = new WeakMap<object, pulumi.Output<unknown>>();
 const wrappers = new WeakSet<object>();
@@ -25,21 +26,17 @@ function isPlainRecord(value: object): value is Record<string, unknown> {
     return !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
 }
 
-/** A flat record with top-level Output fields as one secret Output; undefined when the record is not of that shape. */
+/**
+ * A flat record with top-level Output fields (collectRecord: one Output of it) as a secret;
+ * undefined when the record is not of that shape.
+ */
 function secretFlatRecord(record: Record<string, unknown>): pulumi.Output<unknown> | undefined {
-    const outputKeys: string[] = [];
-    for (const [key, inner] of Object.entries(record)) {
-        if (pulumi.Output.isInstance(inner)) outputKeys.push(key);
+    let outputs = 0;
+    for (const inner of Object.values(record)) {
+        if (pulumi.Output.isInstance(inner)) outputs++;
         else if (inner !== null && typeof inner === "object") return undefined; // nested values, promises: pulumi.output walks them
     }
-    if (outputKeys.length === 0) return undefined;
-    const fields = outputKeys.map((key) => record[key] as pulumi.Output<unknown>);
-    const resolve = (values: unknown[]) => {
-        const resolved = { ...record };
-        outputKeys.forEach((key, i) => { resolved[key] = values[i]; });
-        return resolved;
-    };
-    return secretOutput(fields.length === 1 ? fields[0].apply((v) => resolve([v])) : pulumi.all(fields).apply(resolve));
+    return outputs === 0 ? undefined : secretOutput(collectRecord(record) as pulumi.Output<unknown>);
 }
 
 export function secretInput<T>(value: pulumi.Input<T>): pulumi.Output<pulumi.Unwrap<T>> {
