@@ -4,7 +4,9 @@
  * stack's tier. It keeps no module state, so tests, the synth CLI and benchmarks can run it
  * repeatedly in one process.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, Tier, loadStackConfig } from "./config";
+import { deployLocal, parseLocalConfig } from "./local";
 import { deployRegional } from "./regional";
 import { deployEdge } from "./edge";
 
@@ -22,6 +24,9 @@ const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => Promise<Stac
  * outputs. Config errors throw synchronously, before anything is registered.
  */
 export function runStack(): Promise<StackOutputs> {
+    // The local tier (embedded PostgreSQL on this machine) has a config of its own.
+    const raw = pulumi.runtime.allConfig();
+    if (raw[`${pulumi.getProject()}:tier`] === "local") return deployLocal(parseLocalConfig(raw, pulumi.getProject()));
     const config = loadStackConfig();
     return TIER_PROGRAMS[config.tier](config);
 }

@@ -5,17 +5,20 @@
 import type { ReplicationMeshArgs } from "../../components/replication-mesh";
 import type { MeshTopology } from "../../components/replication/status";
 import { validateMesh } from "../../components/replication/validation";
+import type { LocalStack } from "../engine/local-stack";
 import type { DemoEnvironment } from "./environment";
 import type { DemoEvidence } from "./evidence";
 import type { Endpoint } from "./in-step";
 import type { Narrator } from "./narrator";
-import type { DemoNode } from "./topology";
+import type { DemoNode } from "../../stacks/local-topology";
 
 export interface DemoContext {
     env: DemoEnvironment;
     /** The mesh applied before the steps. */
     mesh: ReplicationMeshArgs;
     narrator: Narrator;
+    /** The local stack the real engine deployed (steps that run the engine use it). */
+    stack?: LocalStack;
     /** Evidence recorder (AGOGSAAS_DEMO_KEEP); undefined in a normal run. */
     evidence?: DemoEvidence;
 }

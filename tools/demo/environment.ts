@@ -13,25 +13,23 @@
 import * as crypto from "crypto";
 import * as fs from "fs";
 import type { PgConnection } from "../../components/postgres/connection";
-import { ReplicationCapacity, edgeReplicationCapacity, regionalReplicationCapacity } from "../../components/replication-capacity";
+import type { ReplicationCapacity } from "../../components/replication-capacity";
+import { LOCAL_PLACEMENT, LocalServer, derivedReplicationPassword, localCapacity } from "../../stacks/local";
 import { LocalPgCluster, LocalPgInstance, LocalPgOptions, startLocalPg } from "../local-pg/cluster";
-import { DemoNode, DemoNodeConnections, NODES } from "./topology";
+import { DemoNode, DemoNodeConnections } from "../../stacks/local-topology";
 
 /** Server instance names. */
-export const SERVERS = { edgeLa: "edge_la", edgeFra: "edge_fra", usEast: "us_east", euCentral: "eu_central" } as const;
-
-/** Where each mesh node lives: instance and database. */
-const PLACEMENT: Record<DemoNode, { server: string; database: string }> = {
-    [NODES.edgeLa]: { server: SERVERS.edgeLa, database: "factory" },
-    [NODES.edgeFra]: { server: SERVERS.edgeFra, database: "factory" },
-    [NODES.blue]: { server: SERVERS.usEast, database: "app_blue" },
-    [NODES.green]: { server: SERVERS.usEast, database: "app_green" },
-    [NODES.euCentral]: { server: SERVERS.euCentral, database: "app" },
-};
+export const SERVERS = { edgeLa: "edge_la", edgeFra: "edge_fra", usEast: "us_east", euCentral: "eu_central" } as const satisfies Record<string, LocalServer>;
 
 export interface DemoEnvironment extends DemoNodeConnections {
+    /** Admin connection per node (superuser of the local instance), resolved. */
+    admin: Record<DemoNode, PgConnection>;
+    /** Replication-role password per publishing node. */
+    replicationPasswords: Record<DemoNode, string>;
     /** The instance a server name refers to (to stop, kill or restart it). */
     server(name: string): LocalPgInstance;
+    /** Superuser password of every server (the local stack's AGOGSAAS_LOCAL_PG_PASSWORD). */
+    password: string;
     /** Every instance, edges first. */
     instances: LocalPgInstance[];
     /** Temp directories holding the data (removed by destroy). */
@@ -58,22 +56,30 @@ export interface DemoServerOptions {
     onLog?: (server: string, line: string) => void;
     /** Extra server settings; default none. */
     settings?: Record<string, string>;
+    /** Loopback port per server (the local stack's `localServers`); default free ports. */
+    ports?: Readonly<Record<LocalServer, number>>;
+    /** Superuser password of every server; default random per run. */
+    password?: string;
+    /** Create the nodes' databases here; default true. False when the local stack creates them (`pulumi up -s local`). */
+    createDatabases?: boolean;
 }
 
 /** Starts the servers and creates the databases. Everything started is removed again on failure. */
 export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstance) => void, extra: DemoServerOptions = {}): Promise<DemoEnvironment> {
-    const edgeCapacity = edgeReplicationCapacity({ regionalSubscribers: 1, masterDataSubscriptions: 1 });
-    const regionalCapacity = regionalReplicationCapacity({ edges: 1, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
+    const edgeCapacity = localCapacity(SERVERS.edgeLa);
+    const regionalCapacity = localCapacity(SERVERS.usEast);
+    const password = extra.password ?? crypto.randomBytes(18).toString("base64url");
     const clusters: LocalPgCluster[] = [];
     const destroy = async () => {
         await Promise.all(clusters.map((cluster) => cluster.destroy().catch(() => cluster.destroySync())));
     };
     try {
         // allSettled, not all: when one group fails the other must still be known, to be removed.
-        const common: LocalPgOptions = { ...COMMON, settings: { ...COMMON.settings, ...extra.settings }, onLog: extra.onLog };
+        const common: LocalPgOptions = { ...COMMON, settings: { ...COMMON.settings, ...extra.settings }, onLog: extra.onLog, password };
+        const group = (names: LocalServer[]) => ({ names, ...(extra.ports ? { ports: names.map((name) => extra.ports![name]) } : {}) });
         const started = await Promise.allSettled([
-            startLocalPg({ ...common, names: [SERVERS.edgeLa, SERVERS.edgeFra], capacity: edgeCapacity }),
-            startLocalPg({ ...common, names: [SERVERS.usEast, SERVERS.euCentral], capacity: regionalCapacity }),
+            startLocalPg({ ...common, ...group([SERVERS.edgeLa, SERVERS.edgeFra]), capacity: edgeCapacity }),
+            startLocalPg({ ...common, ...group([SERVERS.usEast, SERVERS.euCentral]), capacity: regionalCapacity }),
         ]);
         for (const outcome of started) if (outcome.status === "fulfilled") clusters.push(outcome.value);
         const failed = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === "rejected");
@@ -88,13 +94,15 @@ export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstanc
         const admin = {} as Record<DemoNode, PgConnection>;
         const capacity = {} as Record<DemoNode, ReplicationCapacity>;
         const replicationPasswords = {} as Record<DemoNode, string>;
-        for (const [nodeName, place] of Object.entries(PLACEMENT) as [DemoNode, { server: string; database: string }][]) {
-            admin[nodeName] = await server(place.server).createDatabase(place.database);
-            capacity[nodeName] = place.server === SERVERS.edgeLa || place.server === SERVERS.edgeFra ? edgeCapacity : regionalCapacity;
-            replicationPasswords[nodeName] = crypto.randomBytes(18).toString("base64url");
+        for (const [nodeName, place] of Object.entries(LOCAL_PLACEMENT) as [DemoNode, { server: LocalServer; database: string }][]) {
+            admin[nodeName] = extra.createDatabases === false
+                ? server(place.server).connection(place.database)
+                : await server(place.server).createDatabase(place.database);
+            capacity[nodeName] = localCapacity(place.server);
+            replicationPasswords[nodeName] = derivedReplicationPassword(password, nodeName);
         }
         return {
-            admin, capacity, replicationPasswords, instances, server,
+            admin, capacity, replicationPasswords, instances, server, password,
             dataDirs: clusters.map((c) => c.rootDir),
             destroy,
             destroySync: () => {
@@ -111,5 +119,5 @@ export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstanc
 
 /** The server a node's database lives on. */
 export function serverOf(node: DemoNode): string {
-    return PLACEMENT[node].server;
+    return LOCAL_PLACEMENT[node].server;
 }

@@ -6,7 +6,7 @@
 import type { QueryResultRow } from "pg";
 import { PgConnection, inTransaction, withClient } from "../../components/postgres/connection";
 import { ident } from "../../components/postgres/sql";
-import { TENANT } from "./topology";
+import { TENANT } from "../../stacks/local-topology";
 
 /** Rows of one query on a node's database (one short-lived connection). */
 export async function rows<R extends QueryResultRow = QueryResultRow>(conn: PgConnection, sql: string, params: unknown[] = []): Promise<R[]> {

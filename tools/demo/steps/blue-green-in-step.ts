@@ -8,7 +8,7 @@ import { prepareSwitch, slotLagBytes } from "../../../components/replication/swi
 import { DemoContext, endpoint } from "../context";
 import { checkInStep } from "../in-step";
 import { Check, errorText, formatDuration } from "../narrator";
-import { BLUE_TO_GREEN, NODES } from "../topology";
+import { BLUE_TO_GREEN, NODES } from "../../../stacks/local-topology";
 import { addCustomer, addProducts, rows } from "../workload";
 
 /** An application sequence (invoice numbers): DDL is not replicated, so the migration ran on both colours. */

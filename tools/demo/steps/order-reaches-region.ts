@@ -5,7 +5,7 @@
 import { withClient } from "../../../components/postgres/connection";
 import { DemoContext } from "../context";
 import { Check, errorText, formatDuration } from "../narrator";
-import { FACILITY_LA, NODES } from "../topology";
+import { FACILITY_LA, NODES } from "../../../stacks/local-topology";
 import { waitUntil } from "../wait";
 import { rows, takeOrders } from "../workload";
 

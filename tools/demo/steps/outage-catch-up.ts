@@ -9,7 +9,7 @@ import { DemoContext, endpoint, topologyOf } from "../context";
 import { SERVERS } from "../environment";
 import { waitInStep } from "../in-step";
 import { Check, errorText, formatDuration } from "../narrator";
-import { FACILITY_LA, NODES } from "../topology";
+import { FACILITY_LA, NODES } from "../../../stacks/local-topology";
 import { countWhere, moveStock, takeOrders } from "../workload";
 
 export const OUTAGE_ORDERS = 500;

@@ -10,7 +10,7 @@
  */
 import { DemoContext } from "../context";
 import { Check, formatDuration } from "../narrator";
-import { FACILITY_FRA, NODES } from "../topology";
+import { FACILITY_FRA, NODES } from "../../../stacks/local-topology";
 import { waitUntil } from "../wait";
 import { addCustomer, countWhere, snapshotInventory, takeOrders } from "../workload";
 

@@ -1,5 +1,5 @@
 /**
- * The demo's mesh: two factories (LA in the US, Frankfurt in the EU), the us-east region with a
+ * The local stack's mesh (the `local` tier, and `npm run demo` which deploys it): two factories (LA in the US, Frankfurt in the EU), the us-east region with a
  * blue and a green database on ONE server (the same-cluster slot trap), and the eu-central region.
  *
  *   edge_la  ──operational (facility-la-001)──▶ us_east_blue ──everything──▶ us_east_green
@@ -10,11 +10,12 @@
  *
  * Everything here is plain data for ReplicationMesh; the component validates it.
  */
-import type { PgConnection } from "../../components/postgres/connection";
-import type { ReplicationCapacity } from "../../components/replication-capacity";
-import type { ReplicationMeshArgs } from "../../components/replication-mesh";
-import { flowObjectName } from "../../components/replication/naming";
-import { tablesOfClass } from "../../components/sovereignty";
+import type * as pulumi from "@pulumi/pulumi";
+import type { PgConnectionInput } from "../components/postgres/connection";
+import type { ReplicationCapacity } from "../components/replication-capacity";
+import type { ReplicationMeshArgs } from "../components/replication-mesh";
+import { flowObjectName } from "../components/replication/naming";
+import { tablesOfClass } from "../components/sovereignty";
 
 export const FACILITY_LA = "facility-la-001";
 export const FACILITY_FRA = "facility-fra-001";
@@ -33,12 +34,12 @@ export type DemoNode = (typeof NODES)[keyof typeof NODES];
 /** The subscription keeping green in step with blue (its slot on blue has the same name). */
 export const BLUE_TO_GREEN = flowObjectName(NODES.blue, NODES.green);
 
-/** What the demo knows about each node's database. */
+/** What the mesh needs to know about each node's database. */
 export interface DemoNodeConnections {
     /** Admin connection per node (superuser of the local instance). */
-    admin: Record<DemoNode, PgConnection>;
-    /** Replication-role password per publishing node (random per run; secret inputs of the mesh). */
-    replicationPasswords: Record<DemoNode, string>;
+    admin: Record<DemoNode, PgConnectionInput>;
+    /** Replication-role password per publishing node (secret inputs of the mesh). */
+    replicationPasswords: Record<DemoNode, pulumi.Input<string>>;
     /** Replication capacity of each node's server, as it was started. */
     capacity: Record<DemoNode, ReplicationCapacity>;
 }
@@ -79,14 +80,6 @@ export function demoMeshArgs(c: DemoNodeConnections): ReplicationMeshArgs {
             { from: NODES.euCentral, to: NODES.blue, tables: ["inventory_snapshots"] },
             { from: NODES.blue, to: NODES.euCentral, tables: ["inventory_snapshots"] },
         ],
-    };
-}
-
-/** The flow the demo must see refused: personal master data from the EU into the US. */
-export function refusedMeshArgs(c: DemoNodeConnections): ReplicationMeshArgs {
-    return {
-        nodes: [node(NODES.euCentral, "eu", "regional", c), node(NODES.blue, "us", "regional", c, "us_east")],
-        flows: [{ from: NODES.euCentral, to: NODES.blue, tables: ["customers"] }],
     };
 }
 

@@ -1,0 +1,167 @@
+/**
+ * The `local` tier: the platform's data plane on four PostgreSQL servers of this machine, deployed
+ * by the real Pulumi engine (`pulumi up -s local`; `npm run demo` starts the servers first).
+ *
+ *   edge_la, edge_fra   a factory each (zones us, eu)
+ *   us_east             ONE server holding the blue and the green database of us-east
+ *   eu_central          the EU region
+ *
+ * It deploys what runs without a cloud: each node's database (PostgresDatabase, dropped on
+ * destroy), the ReplicationMesh of stacks/local-topology.ts over them, and the federation
+ * supergraph of the two regions composed by the same code as the regional stacks'. Outputs: the
+ * mesh topology (for `npm run mesh:status`), the supergraph and the servers.
+ *
+ * Credentials: the servers' superuser password comes from the environment variable
+ * AGOGSAAS_LOCAL_PG_PASSWORD (the demo generates one per run); it is a secret input of every
+ * resource and never written to config. The replication roles' passwords are derived from it
+ * (HMAC-SHA256 per node), because the @pulumi/random plugin cannot be built on these machines
+ * (docs/engine.md): random per run, stable within one, so a second `pulumi up` changes nothing.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { ValidationError } from "../components/errors";
+import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway";
+import { PostgresDatabase } from "../components/postgres/database";
+import { edgeReplicationCapacity, regionalReplicationCapacity } from "../components/replication-capacity";
+import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-mesh";
+import type { MeshFlow } from "../components/replication/types";
+import { validateMesh } from "../components/replication/validation";
+import { Zone } from "../components/sovereignty";
+import { DEFAULTS, PROJECT, RawConfig } from "./config";
+import { describe, readArray, readInteger, readObject, readString } from "./config-fields";
+import { DemoNode, NODES, demoMeshArgs } from "./local-topology";
+import type { StackOutputs } from "./program";
+
+/** The environment variable holding the local servers' superuser password. */
+export const LOCAL_PASSWORD_ENV = "AGOGSAAS_LOCAL_PG_PASSWORD";
+/** Superuser of the embedded servers (tools/local-pg). */
+export const LOCAL_SUPERUSER = "postgres";
+/** Component name of the local mesh (prefix of its resources' names). */
+export const LOCAL_MESH_NAME = "local";
+
+/** The four servers, in start order (edges first). */
+export const LOCAL_SERVERS = ["edge_la", "edge_fra", "us_east", "eu_central"] as const;
+export type LocalServer = (typeof LOCAL_SERVERS)[number];
+
+/** Where each mesh node lives: server and database. */
+export const LOCAL_PLACEMENT: Readonly<Record<DemoNode, { server: LocalServer; database: string }>> = {
+    [NODES.edgeLa]: { server: "edge_la", database: "factory" },
+    [NODES.edgeFra]: { server: "edge_fra", database: "factory" },
+    [NODES.blue]: { server: "us_east", database: "app_blue" },
+    [NODES.green]: { server: "us_east", database: "app_green" },
+    [NODES.euCentral]: { server: "eu_central", database: "app" },
+};
+
+/** Replication capacity the servers are started with and the mesh is checked against (one formula for both). */
+export function localCapacity(server: LocalServer) {
+    return server.startsWith("edge_")
+        ? edgeReplicationCapacity({ regionalSubscribers: 1, masterDataSubscriptions: 1 })
+        : regionalReplicationCapacity({ edges: 1, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
+}
+
+/** What the local tier reads, plus what Pulumi.yaml's schema makes every stack carry (the CLI fills in its defaults). */
+const LOCAL_KEYS = ["localServers", "localExtraFlows", "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
+
+export interface LocalConfig {
+    /** Loopback port of each server. */
+    ports: Readonly<Record<LocalServer, number>>;
+    /** Flows added to the topology's (the demo adds a forbidden one to show it refused); default none. */
+    extraFlows: MeshFlow[];
+}
+
+/** Validates the local stack's config; throws a ValidationError naming the key at fault. */
+export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig {
+    const key = (name: string) => `${project}:${name}`;
+    for (const name of Object.keys(raw)) {
+        const [namespace, field] = name.split(":");
+        if (namespace === project && !LOCAL_KEYS.includes(field)) {
+            throw new ValidationError(name, "not a setting of the local tier", ["localServers", "localExtraFlows"].map(key).join(", "));
+        }
+    }
+    const json = (name: string): unknown => {
+        const value = raw[key(name)];
+        if (value === undefined) return undefined;
+        try {
+            return JSON.parse(value);
+        } catch {
+            throw new ValidationError(key(name), `expected a YAML object or list, got ${describe(value)}`);
+        }
+    };
+    const servers = readObject(key("localServers"), json("localServers") ?? {}, LOCAL_SERVERS);
+    const ports = {} as Record<LocalServer, number>;
+    for (const server of LOCAL_SERVERS) {
+        if (servers[server] === undefined) throw new ValidationError(`${key("localServers")}.${server}`, "missing: the server's loopback port", "an integer from 1024 to 65535");
+        ports[server] = readInteger(`${key("localServers")}.${server}`, servers[server], 1024, 65535);
+    }
+    const taken = new Map<number, LocalServer>();
+    for (const server of LOCAL_SERVERS) {
+        const other = taken.get(ports[server]);
+        if (other) throw new ValidationError(`${key("localServers")}.${server}`, `port ${ports[server]} is already the port of ${other}`, "a port of its own");
+        taken.set(ports[server], server);
+    }
+    const extraFlows = readArray(key("localExtraFlows"), json("localExtraFlows") ?? []).map((value, i) => {
+        const path = `${key("localExtraFlows")}[${i}]`;
+        const flow = readObject(path, value, ["from", "to", "tables"]);
+        return {
+            from: readString(`${path}.from`, flow.from),
+            to: readString(`${path}.to`, flow.to),
+            tables: readArray(`${path}.tables`, flow.tables).map((t, j) => readString(`${path}.tables[${j}]`, t)),
+        };
+    });
+    return { ports, extraFlows };
+}
+
+/** The superuser password from the environment; throws naming the variable when it is not set. */
+export function localPassword(env: NodeJS.ProcessEnv = process.env): string {
+    const password = env[LOCAL_PASSWORD_ENV];
+    if (!password) {
+        throw new ValidationError(LOCAL_PASSWORD_ENV, "not set: the superuser password of the local PostgreSQL servers (npm run demo sets it for the run)", "a non-empty string");
+    }
+    return password;
+}
+
+/** A node's replication-role password: HMAC of the run's superuser password (see the file comment). */
+export function derivedReplicationPassword(superuserPassword: string, node: string): string {
+    return crypto.createHmac("sha256", superuserPassword).update(`replication:${node}`).digest("base64url").slice(0, 32);
+}
+
+/** The mesh args of the local stack for the given admin connections and passwords. */
+export function localMeshArgs(config: LocalConfig, admin: Record<DemoNode, ReplicationMeshArgs["nodes"][number]["connection"]>, passwords: Record<DemoNode, pulumi.Input<string>>): ReplicationMeshArgs {
+    const capacity = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place]) => [node, localCapacity(place.server)])) as Record<DemoNode, ReturnType<typeof localCapacity>>;
+    const args = demoMeshArgs({ admin: admin as never, replicationPasswords: passwords, capacity });
+    return { ...args, flows: [...(args.flows ?? []), ...config.extraFlows] };
+}
+
+/** The two regions' federation: us-east serves its own (regional) subgraph, eu-central contributes aggregates. */
+function localSupergraph() {
+    const subgraph = (name: string, zone: Zone, audience: "regional" | "aggregate") =>
+        ({ name, zone, sdl: regionalSubgraphSdl(name, audience), url: `http://${name}.localhost/graphql` });
+    return composeSupergraph({ gatewayZone: "us", subgraphs: [subgraph("us-east", "us", "regional"), subgraph("eu-central", "eu", "aggregate")] });
+}
+
+export async function deployLocal(config: LocalConfig): Promise<StackOutputs> {
+    const password = localPassword();
+    // Validate everything before registering anything: the mesh plan (sovereignty, tables) and the supergraph.
+    const supergraph = localSupergraph();
+    const plain = (server: LocalServer, database: string) =>
+        ({ host: "127.0.0.1", port: config.ports[server], database, user: LOCAL_SUPERUSER, password });
+    const passwords = Object.fromEntries(Object.keys(LOCAL_PLACEMENT).map((node) => [node, derivedReplicationPassword(password, node)])) as Record<DemoNode, string>;
+    const plainAdmin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place]) => [node, plain(place.server, place.database)])) as Record<DemoNode, ReturnType<typeof plain>>;
+    const planned = localMeshArgs(config, plainAdmin, passwords);
+    validateMesh(planned.nodes, planned.flows ?? []);
+
+    const databases = Object.entries(LOCAL_PLACEMENT).map(([node, place]) => new PostgresDatabase(`local-${node}-db`, {
+        connection: { ...plain(place.server, "postgres"), password: pulumi.secret(password) },
+        databaseName: place.database,
+        dropOnDelete: true,
+    }));
+    const admin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place], i) =>
+        [node, { ...plain(place.server, place.database), database: databases[i].databaseName, password: pulumi.secret(password) }])) as Record<DemoNode, never>;
+    const secretPasswords = Object.fromEntries(Object.entries(passwords).map(([node, p]) => [node, pulumi.secret(p)])) as Record<DemoNode, pulumi.Output<string>>;
+    const mesh = new ReplicationMesh(LOCAL_MESH_NAME, localMeshArgs(config, admin, secretPasswords), { dependsOn: databases });
+    return {
+        topology: mesh.topology,
+        servers: Object.fromEntries(LOCAL_SERVERS.map((server) => [server, { host: "127.0.0.1", port: config.ports[server] }])),
+        supergraph: { sdl: supergraph.supergraphSdl, classification: supergraph.classification, subgraphs: supergraph.subgraphs.map((s) => ({ name: s.name, zone: s.zone, crossZone: s.crossZone })) },
+    };
+}
