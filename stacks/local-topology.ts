@@ -46,7 +46,8 @@ export interface DemoNodeConnections {
 
 const OPERATIONAL = tablesOfClass("operational");
 const MASTER = tablesOfClass("master");
-const facility = (id: string) => ({ column: "facility_id", equals: id });
+/** One facility: `facility_id = id`; several (an edge hosting more than one): `facility_id IN (...)`. */
+const facility = (ids: readonly string[]) => ids.length === 1 ? { column: "facility_id", equals: ids[0] } : { column: "facility_id", in: [...ids] };
 const tenant = { column: "tenant_id", equals: TENANT };
 
 function node(name: DemoNode, zone: "us" | "eu", role: "edge" | "regional", c: DemoNodeConnections, server?: string) {
@@ -59,8 +60,19 @@ function node(name: DemoNode, zone: "us" | "eu", role: "edge" | "regional", c: D
     };
 }
 
+/** What a stack may change in the picture above (the local stack's config). */
+export interface DemoMeshOptions {
+    /** Facilities each edge hosts (its operational flow's row filter); default LA: [facility-la-001], Frankfurt: [facility-fra-001]. */
+    edgeFacilities?: { edge_la?: readonly string[]; edge_fra?: readonly string[] };
+    /** Aggregate tables the regions share both ways; default ["inventory_snapshots"]. */
+    aggregateTables?: readonly string[];
+}
+
 /** The demo's mesh: every node and flow of the picture above. */
-export function demoMeshArgs(c: DemoNodeConnections): ReplicationMeshArgs {
+export function demoMeshArgs(c: DemoNodeConnections, options: DemoMeshOptions = {}): ReplicationMeshArgs {
+    const la = options.edgeFacilities?.edge_la ?? [FACILITY_LA];
+    const fra = options.edgeFacilities?.edge_fra ?? [FACILITY_FRA];
+    const aggregates = [...(options.aggregateTables ?? ["inventory_snapshots"])];
     return {
         nodes: [
             node(NODES.edgeLa, "us", "edge", c),
@@ -70,15 +82,15 @@ export function demoMeshArgs(c: DemoNodeConnections): ReplicationMeshArgs {
             node(NODES.euCentral, "eu", "regional", c),
         ],
         flows: [
-            { from: NODES.edgeLa, to: NODES.blue, tables: OPERATIONAL, rowFilter: facility(FACILITY_LA) },
+            { from: NODES.edgeLa, to: NODES.blue, tables: OPERATIONAL, rowFilter: facility(la) },
             { from: NODES.blue, to: NODES.edgeLa, tables: MASTER, rowFilter: tenant },
-            { from: NODES.edgeFra, to: NODES.euCentral, tables: OPERATIONAL, rowFilter: facility(FACILITY_FRA) },
+            { from: NODES.edgeFra, to: NODES.euCentral, tables: OPERATIONAL, rowFilter: facility(fra) },
             { from: NODES.euCentral, to: NODES.edgeFra, tables: MASTER, rowFilter: tenant },
             // Green holds everything blue holds; origin any so rows blue received from LA are forwarded.
-            { from: NODES.blue, to: NODES.green, tables: [...OPERATIONAL, ...MASTER, "inventory_snapshots"] },
+            { from: NODES.blue, to: NODES.green, tables: [...OPERATIONAL, ...MASTER, ...aggregates] },
             // Regions share aggregates both ways (the mesh makes this pair origin = none).
-            { from: NODES.euCentral, to: NODES.blue, tables: ["inventory_snapshots"] },
-            { from: NODES.blue, to: NODES.euCentral, tables: ["inventory_snapshots"] },
+            { from: NODES.euCentral, to: NODES.blue, tables: aggregates },
+            { from: NODES.blue, to: NODES.euCentral, tables: aggregates },
         ],
     };
 }

@@ -60,11 +60,16 @@ export function localCapacity(server: LocalServer) {
 }
 
 /** What the local tier reads, plus what Pulumi.yaml's schema makes every stack carry (the CLI fills in its defaults). */
-const LOCAL_KEYS = ["localServers", "localExtraFlows", "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
+const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows"];
+const LOCAL_KEYS = [...OWN_KEYS, "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
 
 export interface LocalConfig {
     /** Loopback port of each server. */
     ports: Readonly<Record<LocalServer, number>>;
+    /** Facilities each edge hosts (`localEdgeFacilities`); default one each (stacks/local-topology.ts). */
+    edgeFacilities: { edge_la?: string[]; edge_fra?: string[] };
+    /** Aggregate tables the regions share (`localAggregateTables`); default ["inventory_snapshots"]. */
+    aggregateTables?: string[];
     /** Flows added to the topology's (the demo adds a forbidden one to show it refused); default none. */
     extraFlows: MeshFlow[];
 }
@@ -75,7 +80,7 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
     for (const name of Object.keys(raw)) {
         const [namespace, field] = name.split(":");
         if (namespace === project && !LOCAL_KEYS.includes(field)) {
-            throw new ValidationError(name, "not a setting of the local tier", ["localServers", "localExtraFlows"].map(key).join(", "));
+            throw new ValidationError(name, "not a setting of the local tier", OWN_KEYS.map(key).join(", "));
         }
     }
     const json = (name: string): unknown => {
@@ -108,7 +113,18 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
             tables: readArray(`${path}.tables`, flow.tables).map((t, j) => readString(`${path}.tables[${j}]`, t)),
         };
     });
-    return { ports, extraFlows };
+    const strings = (path: string, value: unknown) => readArray(path, value).map((v, i) => readString(`${path}[${i}]`, v));
+    const facilitiesRaw = readObject(key("localEdgeFacilities"), json("localEdgeFacilities") ?? {}, ["edge_la", "edge_fra"]);
+    const edgeFacilities: LocalConfig["edgeFacilities"] = {};
+    for (const edge of ["edge_la", "edge_fra"] as const) {
+        if (facilitiesRaw[edge] === undefined) continue;
+        const ids = strings(`${key("localEdgeFacilities")}.${edge}`, facilitiesRaw[edge]);
+        if (ids.length === 0) throw new ValidationError(`${key("localEdgeFacilities")}.${edge}`, "an edge hosts at least one facility", "a non-empty list of facility ids");
+        edgeFacilities[edge] = ids;
+    }
+    const aggregates = json("localAggregateTables");
+    const aggregateTables = aggregates === undefined ? undefined : strings(key("localAggregateTables"), aggregates);
+    return { ports, edgeFacilities, aggregateTables, extraFlows };
 }
 
 /** The superuser password from the environment; throws naming the variable when it is not set. */
@@ -128,7 +144,8 @@ export function derivedReplicationPassword(superuserPassword: string, node: stri
 /** The mesh args of the local stack for the given admin connections and passwords. */
 export function localMeshArgs(config: LocalConfig, admin: Record<DemoNode, ReplicationMeshArgs["nodes"][number]["connection"]>, passwords: Record<DemoNode, pulumi.Input<string>>): ReplicationMeshArgs {
     const capacity = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place]) => [node, localCapacity(place.server)])) as Record<DemoNode, ReturnType<typeof localCapacity>>;
-    const args = demoMeshArgs({ admin: admin as never, replicationPasswords: passwords, capacity });
+    const args = demoMeshArgs({ admin: admin as never, replicationPasswords: passwords, capacity },
+        { edgeFacilities: config.edgeFacilities, aggregateTables: config.aggregateTables });
     return { ...args, flows: [...(args.flows ?? []), ...config.extraFlows] };
 }
 

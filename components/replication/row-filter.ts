@@ -142,7 +142,9 @@ function tokenise(sql: string): Token[] | null {
     return tokens;
 }
 
-function valueOf(token: Token | undefined): string | null {
+// Not named `valueOf`: in a dynamic provider's serialized code that name resolved to the global
+// Object.prototype.valueOf, so every value parsed back was an object (found by a real `pulumi refresh`).
+function tokenValue(token: Token | undefined): string | null {
     if (!token) return null;
     if (token.kind === "literal" || token.kind === "number") return token.text;
     if (token.kind === "word" && (token.text === "TRUE" || token.text === "FALSE")) return token.text.toLowerCase();
@@ -173,7 +175,7 @@ export function parseRowFilterSql(sql: string | null | undefined): NormalisedRow
             if (tokens[i]?.text === "ARRAY" && tokens[i + 1]?.text === "[") {
                 i += 2;
                 for (;;) {
-                    const value = valueOf(tokens[i]);
+                    const value = tokenValue(tokens[i]);
                     if (value === null) return "unrecognised";
                     values.push(value);
                     i++;
@@ -192,7 +194,7 @@ export function parseRowFilterSql(sql: string | null | undefined): NormalisedRow
                 return "unrecognised";
             }
         } else {
-            const value = valueOf(tokens[i]);
+            const value = tokenValue(tokens[i]);
             if (value === null) return "unrecognised";
             values.push(value);
             i++;
