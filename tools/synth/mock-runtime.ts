@@ -135,12 +135,27 @@ function providerUrn(ref: string): string | undefined {
     return sep > 0 ? ref.slice(0, sep) : ref;
 }
 
+/**
+ * The URN the engine gives: the parent's type qualifies the child's, except for the root
+ * stack, whose children are `urn:pulumi:<stack>::<project>::<type>::<name>`. (The SDK's mock
+ * monitor prefixes `pulumi:pulumi:Stack$`; `pulumi preview --json` showed the difference,
+ * test/engine/synth-agrees.test.ts keeps the two equal.)
+ */
+function engineUrn(parent: string | undefined, type: string, name: string): string {
+    const parentType = parent ? parent.split("::")[2].split("$").pop() : undefined;
+    const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+    return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+}
+
 class RecordingMonitor extends MockMonitor {
     public readonly recorded: SynthResource[] = [];
 
     constructor(mocks: Mocks, private readonly forReplay: boolean) {
         super(mocks);
+        // Replaces the base class's (private) newUrn, which registerResource and readResource call.
+        (this as unknown as { newUrn: typeof engineUrn }).newUrn = engineUrn;
     }
+
 
     private static propertyDependencies(req: any): Record<string, string[]> | undefined {
         const deps: Record<string, string[]> = {};
@@ -196,7 +211,7 @@ class RecordingMonitor extends MockMonitor {
             for (const key of secretOutputs) {
                 if (key in state) state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
             }
-            const urn = (this as any).newUrn(req.getParent(), req.getType(), req.getName());
+            const urn = engineUrn(req.getParent(), req.getType(), req.getName());
             const serialised = await pulumi.runtime.serializeProperties("", state);
             this.resources.set(urn, { urn, id: result.id ?? null, state: serialised });
             const response = new resproto.RegisterResourceResponse();
