@@ -85,6 +85,8 @@ export interface RunOptions extends EngineOptions {
     onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
     /** Called with the child's pid once started (the crash test kills it). */
     onSpawn?: (pid: number) => void;
+    /** Start the CLI in a process group of its own (pid = group id), so a kill can take its plugins with it; default false. */
+    processGroup?: boolean;
 }
 
 /** Runs `pulumi <args>` and resolves with its exit code and output (never rejects on a non-zero exit). */
@@ -95,7 +97,7 @@ export function pulumi(args: string[], options: RunOptions = {}): Promise<Engine
         return Promise.reject(new Error(`the Pulumi engine is not built: run bash tools/engine/install.sh (expected ${bin})`));
     }
     return new Promise((resolve, reject) => {
-        const child = spawn(bin, args, { cwd: options.cwd ?? CHECKOUT, env: engineEnv(options), stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(bin, args, { cwd: options.cwd ?? CHECKOUT, env: engineEnv(options), stdio: ["ignore", "pipe", "pipe"], detached: options.processGroup === true });
         if (child.pid !== undefined) options.onSpawn?.(child.pid);
         let stdout = "";
         let stderr = "";

@@ -112,6 +112,11 @@ export class LocalStack {
         return this.runOk(["destroy"], ["--yes", "--skip-preview", "--non-interactive", ...args], extra);
     }
 
+    /** `pulumi cancel`: removes the lock an engine that died mid-update left behind. */
+    cancel(): Promise<EngineRun> {
+        return pulumiOk(["cancel", "--stack", this.stack, "--yes"], this.runOptions());
+    }
+
     /** The stack's outputs (secrets shown: the caller keeps them in memory). */
     async outputs(): Promise<Record<string, unknown>> {
         const run = await this.runOk(["stack", "output"], ["--json", "--show-secrets"]);
