@@ -48,7 +48,7 @@ describe("npm run demo (local edge-to-cloud demo)", function () {
         assert.match(output, /✔ us_east_blue has 0 rows of customer c-eu-4711 and 0 of their orders/);
         assert.match(output, /✔ pulumi up refused it \(exit [1-9]\d*\): SovereigntyError\n\s+flows\[7\]\.tables: "customers" \(master, personal\) may not flow from zone "eu" to zone "us"/);
         assert.match(output, /✔ the stack's state is unchanged: \d+ resources, the same URNs as before/);
-        assert.match(output, /✔ no database, publication, subscription, slot or mesh role of the stack is left on any server/);
+        assert.match(output, /· no database, publication, subscription, slot or mesh role of the stack is left on any server/);
         assert.match(output, /\+ 33 created/, `the engine's own progress and summary are shown${context}`);
         assert.match(output, /5\/5 steps held/);
         // Same row counts and checksums on both sides, as printed.

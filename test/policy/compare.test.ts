@@ -58,7 +58,7 @@ describe("preview diff (tools/synth/compare.ts)", () => {
 
     it("matches a renamed resource through its alias (an update, not delete + create)", async () => {
         const base = await synth(() => { new aws.sqs.Queue("jobs", {}); });
-        const head = await synth(() => { new aws.sqs.Queue("work", { delaySeconds: 5 }, { aliases: [`urn:pulumi:${base.stack}::cmp::pulumi:pulumi:Stack$aws:sqs/queue:Queue::jobs`] }); });
+        const head = await synth(() => { new aws.sqs.Queue("work", { delaySeconds: 5 }, { aliases: [`urn:pulumi:${base.stack}::cmp::aws:sqs/queue:Queue::jobs`] }); });
         const diff = diffSynth(base, head);
         assert.deepStrictEqual(diff.changes.map((c) => [c.kind, c.name, c.changedKeys.join(",")]), [["update", "work", "delaySeconds"]]);
     });

@@ -32,7 +32,7 @@ describe("offline evaluator (engine-shaped args)", () => {
         });
         const bucket = seen.find((a) => a.type === "aws:s3/bucket:Bucket")!;
         assert.strictEqual(bucket.name, "b");
-        assert.match(bucket.urn, /^urn:pulumi:s::evaltest::pulumi:pulumi:Stack\$aws:s3\/bucket:Bucket::b$/);
+        assert.match(bucket.urn, /^urn:pulumi:s::evaltest::aws:s3\/bucket:Bucket::b$/);
         assert.strictEqual(bucket.opts.protect, true);
         assert.strictEqual(bucket.provider?.type, "pulumi:providers:aws");
         assert.strictEqual(bucket.provider?.name, "frankfurt");
