@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { LOCAL_SERVERS, LocalServer } from "../stacks/local";
 import { startDemoEnvironment } from "../tools/demo/environment";
-import { installEngine } from "../tools/engine/cli";
+import { engineVersion, installEngine } from "../tools/engine/cli";
 import { LocalStack, StateResource, writeStackFileVariant } from "../tools/engine/local-stack";
 
 const PAGE_KB = 4;
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
         const configFile = writeStackFileVariant(path.join(dir, "Pulumi.local.yaml"), { "agogsaas:localServers": ports });
         const stack = new LocalStack({ stateDir: path.join(dir, "state"), password: env.password, configFile });
         await stack.init();
-        console.log(`local stack, Pulumi ${require("@pulumi/pulumi/package.json").version} built from source, ${os.cpus().length} cores`);
+        console.log(`local stack, Pulumi ${engineVersion()} built from source, ${os.cpus().length} cores`);
         const opts = (onSpawn: (pid: number) => void) => ({ processGroup: true, onSpawn });
         await measured("pulumi up (from empty)", (s) => stack.up([], opts(s)));
         await measured("pulumi up (no changes)", (s) => stack.up([], opts(s)));
