@@ -55,14 +55,15 @@ export async function main(argv: string[]): Promise<number> {
     }
     const dir = typeof values.dir === "string" ? values.dir : process.cwd();
     if (values["print-config"]) {
-        const zone = typeof values.zone === "string" ? values.zone : typeof values.stack === "string" ? stackOptions(values.stack, dir)?.zone : undefined;
+        const ofStack = typeof values.stack === "string" ? stackOptions(values.stack, dir) : undefined;
+        const zone = typeof values.zone === "string" ? values.zone : ofStack?.zone;
         if (zone === undefined) {
             console.error(`error: --print-config needs --zone, or --stack naming a Pulumi.<stack>.yaml with a zone\n${USAGE}`);
             return 2;
         }
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { packArgs } = require("../../policy/pack") as typeof import("../../policy/pack");
-        console.log(JSON.stringify(policyConfigForZone(assertZone("--zone", zone), packArgs.policies), null, 2));
+        console.log(JSON.stringify(policyConfigForZone(assertZone("--zone", zone), packArgs.policies, ofStack?.multiZone === true && typeof values.zone !== "string"), null, 2));
         return 0;
     }
     if (typeof values.input !== "string") {
