@@ -193,7 +193,8 @@ export function configKey(name: string): string {
 /** Raw config as the Pulumi CLI hands it to the program: fully qualified keys, string values. */
 export type RawConfig = Readonly<Record<string, string>>;
 
-function parseJson(key: string, raw: string | undefined): unknown {
+/** A structured (list or map) config value from its JSON form; throws naming `key` when it is a plain string. */
+export function parseJson(key: string, raw: string | undefined): unknown {
     if (raw === undefined) return undefined;
     try {
         return JSON.parse(raw);

@@ -27,8 +27,8 @@ import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-
 import type { MeshFlow } from "../components/replication/types";
 import { validateMesh } from "../components/replication/validation";
 import { Zone } from "../components/sovereignty";
-import { DEFAULTS, PROJECT, RawConfig } from "./config";
-import { describe, readArray, readInteger, readObject, readString } from "./config-fields";
+import { DEFAULTS, PROJECT, RawConfig, parseJson } from "./config";
+import { readArray, readInteger, readObject, readString } from "./config-fields";
 import { DemoNode, NODES, demoMeshArgs } from "./local-topology";
 import type { StackOutputs } from "./program";
 
@@ -83,15 +83,8 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
             throw new ValidationError(name, "not a setting of the local tier", OWN_KEYS.map(key).join(", "));
         }
     }
-    const json = (name: string): unknown => {
-        const value = raw[key(name)];
-        if (value === undefined) return undefined;
-        try {
-            return JSON.parse(value);
-        } catch {
-            throw new ValidationError(key(name), `expected a YAML object or list, got ${describe(value)}`);
-        }
-    };
+    const json = (name: string): unknown => parseJson(key(name), raw[key(name)]);
+    const strings = (path: string, value: unknown) => readArray(path, value).map((v, i) => readString(`${path}[${i}]`, v));
     const servers = readObject(key("localServers"), json("localServers") ?? {}, LOCAL_SERVERS);
     const ports = {} as Record<LocalServer, number>;
     for (const server of LOCAL_SERVERS) {
@@ -110,10 +103,9 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
         return {
             from: readString(`${path}.from`, flow.from),
             to: readString(`${path}.to`, flow.to),
-            tables: readArray(`${path}.tables`, flow.tables).map((t, j) => readString(`${path}.tables[${j}]`, t)),
+            tables: strings(`${path}.tables`, flow.tables),
         };
     });
-    const strings = (path: string, value: unknown) => readArray(path, value).map((v, i) => readString(`${path}[${i}]`, v));
     const facilitiesRaw = readObject(key("localEdgeFacilities"), json("localEdgeFacilities") ?? {}, ["edge_la", "edge_fra"]);
     const edgeFacilities: LocalConfig["edgeFacilities"] = {};
     for (const edge of ["edge_la", "edge_fra"] as const) {

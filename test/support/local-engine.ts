@@ -5,12 +5,11 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { PgConnection } from "../../components/postgres/connection";
 import { LOCAL_SERVERS, LocalServer } from "../../stacks/local";
 import { DemoEnvironment, startDemoEnvironment } from "../../tools/demo/environment";
 import { LocalStack, writeStackFileVariant } from "../../tools/engine/local-stack";
-import { replicationCatalog } from "../../tools/demo/steps/refused-flow";
-import { rows } from "../../tools/demo/workload";
+
+export { leftovers } from "../../tools/demo/catalog";
 
 export interface LocalDeployment {
     env: DemoEnvironment;
@@ -45,18 +44,6 @@ export async function startLocalDeployment(stackName = "local"): Promise<LocalDe
             }
         },
     };
-}
-
-/** Everything of ours on a server: databases other than the defaults, and replication objects. */
-export async function leftovers(env: DemoEnvironment): Promise<string[]> {
-    const found: string[] = [];
-    for (const instance of env.instances) {
-        const conn: PgConnection = instance.connection("postgres");
-        const databases = await rows<{ datname: string }>(conn, "SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')");
-        found.push(...databases.map((d) => `${instance.name}: database ${d.datname}`));
-        found.push(...(await replicationCatalog(conn)).map((o) => `${instance.name}: ${o}`));
-    }
-    return found;
 }
 
 /** The operations of `pulumi preview --json` output, by URN. */

@@ -30,7 +30,7 @@ import { outageCatchUp } from "./steps/outage-catch-up";
 import { refusedFlow } from "./steps/refused-flow";
 import { sovereigntyHolds } from "./steps/sovereignty-holds";
 import { demoMeshArgs, describeFlows } from "../../stacks/local-topology";
-import { replicationCatalog } from "./steps/refused-flow";
+import { leftovers } from "./catalog";
 
 /** The whole command gives up (exit 1, cleaned up) after this long (a cold engine build included). */
 const DEADLINE_S = 1200;
@@ -138,12 +138,8 @@ async function main(): Promise<number> {
         if (stack && deployed && !keep && env) {
             await narrator.phase("pulumi destroy -s local", async () => {
                 await stack!.destroy([], { onOutput: lineWriter("    │ ") });
-                const left = (await Promise.all(Object.values(env!.admin).map(async (conn) =>
-                    replicationCatalog({ ...conn, database: "postgres" })))).flat();
-                const databases = await Promise.all(env!.instances.map((instance) =>
-                    instance.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname NOT IN ('postgres', 'template0', 'template1')")));
-                const ours = databases.flat().map((row) => row.datname);
-                if (left.length > 0 || ours.length > 0) throw new Error(`left behind: ${[...left, ...ours].join(", ")}`);
+                const left = await leftovers(env!);
+                if (left.length > 0) throw new Error(`left behind: ${left.join(", ")}`);
                 narrator.info("no database, publication, subscription, slot or mesh role of the stack is left on any server");
             }).catch(() => { setupHeld = false; });
         }

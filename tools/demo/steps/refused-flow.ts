@@ -7,26 +7,14 @@
 import * as os from "os";
 import * as path from "path";
 import * as fs from "fs";
-import { PgConnection } from "../../../components/postgres/connection";
 import { writeStackFileVariant } from "../../engine/local-stack";
 import { DemoContext } from "../context";
 import { Check } from "../narrator";
 import { NODES } from "../../../stacks/local-topology";
-import { rows } from "../workload";
+import { replicationCatalog } from "../catalog";
 
 /** The flow that must be refused: personal master data from the EU into the US. */
 export const REFUSED_FLOW = { from: NODES.euCentral, to: NODES.blue, tables: ["customers"] };
-
-/** Replication objects visible from one database, as sorted names. */
-export async function replicationCatalog(conn: PgConnection): Promise<string[]> {
-    const found = await rows<{ kind: string; name: string }>(conn,
-        "SELECT 'publication' AS kind, pubname::text AS name FROM pg_publication " +
-        "UNION ALL SELECT 'subscription', subname::text FROM pg_subscription " +
-        "UNION ALL SELECT 'slot', slot_name::text FROM pg_replication_slots " +
-        "UNION ALL SELECT 'role', rolname::text FROM pg_roles WHERE rolname LIKE 'mesh\\_%' " +
-        "ORDER BY 1, 2");
-    return found.map((row) => `${row.kind}:${row.name}`);
-}
 
 export async function refusedFlow(ctx: DemoContext): Promise<Check[]> {
     const stack = ctx.stack;
