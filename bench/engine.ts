@@ -12,32 +12,8 @@ import * as path from "path";
 import { LOCAL_SERVERS, LocalServer } from "../stacks/local";
 import { startDemoEnvironment } from "../tools/demo/environment";
 import { engineVersion, installEngine } from "../tools/engine/cli";
-import { LocalStack, StateResource, writeStackFileVariant } from "../tools/engine/local-stack";
-
-const PAGE_KB = 4;
-
-/** Resident kB of every process in group `pgid`. */
-function groupRssKb(pgid: number): number {
-    let total = 0;
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
-        try {
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            if (Number(fields[2]) === pgid) total += Number(fields[21]) * PAGE_KB; // pgrp, rss (pages)
-        } catch { /* exited meanwhile */ }
-    }
-    return total;
-}
-
-async function measured(label: string, run: (onSpawn: (pid: number) => void) => Promise<{ ms: number }>): Promise<void> {
-    let pgid: number | undefined;
-    let peak = 0;
-    const sampler = setInterval(() => { if (pgid) peak = Math.max(peak, groupRssKb(pgid)); }, 100);
-    const result = await run((pid) => { pgid = pid; });
-    clearInterval(sampler);
-    console.log(`${label.padEnd(28)} ${(result.ms / 1000).toFixed(1).padStart(6)} s   peak RSS ${(peak / 1024).toFixed(0).padStart(5)} MiB`);
-}
+import { LocalStack, stateFigures, writeStackFileVariant } from "../tools/engine/local-stack";
+import { measured } from "./engine-measure";
 
 async function main(): Promise<void> {
     installEngine(() => undefined);
@@ -53,14 +29,9 @@ async function main(): Promise<void> {
         await measured("pulumi up (from empty)", (s) => stack.up([], opts(s)));
         await measured("pulumi up (no changes)", (s) => stack.up([], opts(s)));
         await measured("pulumi preview (no changes)", (s) => stack.preview([], opts(s)));
-        const state = fs.readFileSync(stack.stateFile(), "utf8");
-        const resources = (JSON.parse(state) as { checkpoint: { latest: { resources: StateResource[] } } }).checkpoint.latest.resources;
-        const dynamic = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
-        const sizes = dynamic.map((r) => JSON.stringify(r).length);
-        const provider = dynamic.map((r) => String((r.outputs as Record<string, unknown> | undefined)?.__provider ?? "").length);
-        const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-        console.log(`state file                   ${(state.length / 1024).toFixed(0)} KiB, ${resources.length} resources, ${dynamic.length} PostgreSQL (dynamic) resources`);
-        console.log(`per PostgreSQL resource      ${(avg(sizes) / 1024).toFixed(1)} KiB on average (max ${(Math.max(...sizes) / 1024).toFixed(1)} KiB), of which serialised provider code ${(avg(provider) / 1024).toFixed(1)} KiB`);
+        const state = stateFigures(stack.stateFile());
+        console.log(`state file                   ${(state.totalBytes / 1024).toFixed(0)} KiB, ${state.resources} resources, ${state.pgResources} PostgreSQL (dynamic) resources`);
+        console.log(`per PostgreSQL resource      ${(state.bytesPerPgResource / 1024).toFixed(1)} KiB on average (max ${(state.maxBytesPerPgResource / 1024).toFixed(1)} KiB), of which serialised provider code ${(state.providerCodeBytes / 1024).toFixed(1)} KiB`);
         await measured("pulumi destroy", (s) => stack.destroy([], opts(s)));
     } finally {
         await env.destroy();

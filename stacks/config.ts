@@ -8,7 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SovereigntyError, ValidationError, oneOf } from "../components/errors";
-import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation } from "../components/sovereignty";
+import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/sovereignty";
 import { EDGE_CONTAINERS, EDGE_SIZE_TIERS, EdgeContainer, EdgeSizeTier } from "../components/edge/sizes";
 import { parseImageRef } from "../components/edge/image-ref";
 import { FACILITY_ID_PATTERN } from "../components/edge/args";
@@ -97,6 +97,12 @@ export interface PeerConfig {
     stack: string;
     /** The peer's sovereignty zone: decides which tables may flow to it. */
     zone: Zone;
+    /** The peer's cloud (aws or azure); when given, it must equal the peer stack's `peering.cloud`. Default: not declared. */
+    cloud?: Cloud;
+    /** The peer's AWS region or Azure location (in `zone`); when given, it must equal the peer stack's `peering.region`. Default: not declared. */
+    region?: string;
+    /** The aggregate tables taken from the peer; must equal what the peer offers (`peering.tables`). Default: every aggregate table. */
+    tables?: string[];
     /** Fully qualified stack reference (`org/agogsaas/eu-central`) to read the peer's outputs from. */
     stackReference?: string;
     /** The peer's aggregate GraphQL subgraph URL; overrides the stack reference's. Required without `stackReference`. */
@@ -324,7 +330,7 @@ const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline"
 const STACK_REFERENCE_PATTERN = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 const STACK_REFERENCE_ALLOWED = '"org/project/stack", "project/stack" or "stack"';
 
-function readStackReference(path: string, value: unknown): string {
+export function readStackReference(path: string, value: unknown): string {
     const reference = readString(path, value);
     if (!STACK_REFERENCE_PATTERN.test(reference)) throw new ValidationError(path, `${describe(reference)} is not a stack reference`, STACK_REFERENCE_ALLOWED);
     return reference;
@@ -383,7 +389,7 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
 function readPeers(src: ConfigSource): PeerConfig[] {
     const peers = readArray(src.key("peers"), src.getStructured("peers") ?? []).map((value, i): PeerConfig => {
         const path = `${src.key("peers")}[${i}]`;
-        const peer = readObject(path, value, ["stack", "zone", "stackReference", "graphqlUrl", "database"]);
+        const peer = readObject(path, value, ["stack", "zone", "cloud", "region", "tables", "stackReference", "graphqlUrl", "database"]);
         const peerStack = readIdentifier(`${path}.stack`, peer.stack);
         if (peerStack === src.stack) throw new ValidationError(`${path}.stack`, `a stack cannot peer with itself ("${src.stack}")`, "another regional stack");
         const stackReference = peer.stackReference === undefined ? undefined : readStackReference(`${path}.stackReference`, peer.stackReference);
@@ -401,7 +407,8 @@ function readPeers(src: ConfigSource): PeerConfig[] {
             }
         }
         const database = peer.database === undefined ? undefined : readPeerDatabase(`${path}.database`, peer.database);
-        return { stack: peerStack, zone: assertZone(`${path}.zone`, peer.zone), stackReference, graphqlUrl, database };
+        const zone = assertZone(`${path}.zone`, peer.zone);
+        return { stack: peerStack, zone, ...readPeerPlacement(path, zone, peer), stackReference, graphqlUrl, database };
     });
     peers.forEach((peer, i) => {
         if (peers.findIndex((p) => p.stack === peer.stack) !== i) {
@@ -409,6 +416,30 @@ function readPeers(src: ConfigSource): PeerConfig[] {
         }
     });
     return peers;
+}
+
+/** A peer's declared cloud, region (in its zone) and tables (aggregates only): what its stack's outputs are checked against. */
+function readPeerPlacement(path: string, zone: Zone, peer: Record<string, unknown>): Pick<PeerConfig, "cloud" | "region" | "tables"> {
+    const cloud = peer.cloud === undefined ? undefined : readChoice(`${path}.cloud`, peer.cloud, CLOUDS);
+    let region: string | undefined;
+    if (peer.region !== undefined) {
+        const given = readString(`${path}.region`, peer.region);
+        if (cloud === undefined) throw new ValidationError(`${path}.cloud`, "missing: a peer's region is read as the region of its cloud", oneOf(CLOUDS));
+        region = cloud === "azure" ? normaliseAzureLocation(given) : given;
+        if (cloud === "aws") assertAwsRegion(`${path}.region`, zone, region);
+        else assertAzureLocation(`${path}.region`, zone, region);
+    }
+    let tables: string[] | undefined;
+    if (peer.tables !== undefined) {
+        tables = readArray(`${path}.tables`, peer.tables).map((t, j) => readString(`${path}.tables[${j}]`, t));
+        const aggregates = tablesOfClass("aggregate");
+        if (tables.length === 0) throw new ValidationError(`${path}.tables`, "empty: a peer shares at least one table", aggregates.join(", "));
+        tables.forEach((table, j) => {
+            if (!aggregates.includes(table)) throw new SovereigntyError(`${path}.tables[${j}]`, `"${table}" is not an aggregate table: only aggregates are shared between regions`, aggregates.join(", "));
+        });
+        assertUnique(`${path}.tables`, tables);
+    }
+    return { ...(cloud ? { cloud } : {}), ...(region ? { region } : {}), ...(tables ? { tables } : {}) };
 }
 
 function readPeerDatabase(path: string, value: unknown): PeerDatabaseConfig {
@@ -498,6 +529,15 @@ export function parseStackConfig(raw: RawConfig, stack: string, project = PROJEC
         project, stack, tier, environment, zone, cloud, region, activeColor, versions, images,
         publicHostname, cluster, database, edgeDeployment, tenants, facilities, peers,
     };
+}
+
+/**
+ * The placement (zone, cloud, region) and the peers of a stack that is not a regional stack but
+ * plays one (the local tier's region parts): the same readers and checks as {@link parseStackConfig}.
+ */
+export function parsePlacementAndPeers(raw: RawConfig, stack: string, project = PROJECT): Pick<StackConfig, "zone" | "cloud" | "region" | "peers"> {
+    const src = configSource(raw, stack, project);
+    return { ...readPlacement(src, "edge"), peers: readPeers(src) };
 }
 
 /** Reads and validates the running stack's config (call before creating any resource). */

@@ -5,12 +5,17 @@
  * between the modes changes no replication object.
  *
  * The edge stack's outputs this relies on (stacks/edge.ts exports them):
+ *   zone  facilityId  facility { tenant, … }                               plain, checked
  *   databaseEndpoint { host, port, database }   healthUrl   adminUser      plain
  *   adminPassword    replicationPassword                                   secret
+ * The zone, the facility id (the row filter of its operational flows) and the tenant (the row
+ * filter of its master data) must equal what the regional stack's config says of the facility:
+ * a contradiction is refused naming the key, the declared value and the edge stack's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { EdgeSite } from "../components/edge-site";
-import { FacilityConfig } from "./config";
+import { FacilityConfig, configKey } from "./config";
+import { assertStacksAgree } from "./stack-contract";
 import type { PgConnectionInput } from "../components/postgres/connection";
 import { secretInput } from "../components/postgres/secret-input";
 
@@ -32,6 +37,9 @@ export interface FacilityEndpoint {
 
 /** Output names of the edge stack contract. */
 export const EDGE_OUTPUTS = {
+    zone: "zone",
+    facilityId: "facilityId",
+    facility: "facility",
     databaseEndpoint: "databaseEndpoint",
     healthUrl: "healthUrl",
     adminUser: "adminUser",
@@ -40,6 +48,9 @@ export const EDGE_OUTPUTS = {
 } as const;
 
 type EdgeStackOutputs = {
+    zone: string;
+    facilityId: string;
+    facility: { tenant?: string };
     databaseEndpoint: { host: string; port: number; database: string };
     healthUrl: string;
     adminUser: string;
@@ -56,24 +67,42 @@ export function siteEndpoint(site: EdgeSite): FacilityEndpoint {
     };
 }
 
-/** The edge stack's outputs, checked: a missing one names the stack and the output. */
-function edgeStackOutputs(stack: string, outputs: Record<string, unknown>): EdgeStackOutputs {
-    for (const name of Object.values(EDGE_OUTPUTS)) {
-        if (outputs[name] === undefined) {
-            throw new Error(`edge stack ${stack}: it has no output "${name}" (deploy the edge stack before the regional stack; stacks/edge.ts exports ${Object.values(EDGE_OUTPUTS).join(", ")})`);
-        }
-    }
-    return outputs as EdgeStackOutputs;
+/** What the referencing stack's config says of the facility an edge stack deploys: each key with its value. */
+export interface DeclaredEdge {
+    zone: { key: string; keyNote?: string; value: string };
+    facilityId: { key: string; keyNote?: string; value: string };
+    /** Undefined where the referencing stack has no tenant for it. */
+    tenant?: { key: string; value: string };
 }
 
-/**
- * The endpoint published by the facility's own edge stack. Everything is taken from the
- * reference's one `outputs` Output: each `getOutput` costs a chain of its own (about 300 SDK
- * promises), which at 1,000 facilities was a third of the regional stack's evaluation.
- */
-export function edgeStackEndpoint(facility: FacilityConfig): FacilityEndpoint {
-    const ref = new pulumi.StackReference(`${facility.id}-edge-stack`, { name: facility.edgeStack });
-    const outputs = ref.outputs.apply((o) => edgeStackOutputs(facility.edgeStack!, o));
+/** The edge stack's outputs, checked: a missing one names the stack and the output, a contradicting one the config key (see the file comment). */
+export function checkedEdgeStackOutputs(stack: string, declared: DeclaredEdge, outputs: Record<string, unknown>, names: readonly string[] = Object.values(EDGE_OUTPUTS)): EdgeStackOutputs {
+    for (const name of names) {
+        if (outputs[name] === undefined) {
+            throw new Error(`edge stack ${stack}: it has no output "${name}" (deploy the edge stack, updated, before the regional stack; stacks/edge.ts exports ${Object.values(EDGE_OUTPUTS).join(", ")})`);
+        }
+    }
+    const o = outputs as EdgeStackOutputs;
+    assertStacksAgree(`edge stack "${stack}"`, [
+        { key: declared.zone.key, keyNote: declared.zone.keyNote, declared: declared.zone.value, output: EDGE_OUTPUTS.zone, exported: o.zone },
+        { key: declared.facilityId.key, keyNote: declared.facilityId.keyNote, declared: declared.facilityId.value, output: EDGE_OUTPUTS.facilityId, exported: o.facilityId },
+        ...(declared.tenant ? [{ key: declared.tenant.key, declared: declared.tenant.value, output: `${EDGE_OUTPUTS.facility}.tenant`, exported: o.facility.tenant }] : []),
+    ]);
+    return o;
+}
+
+/** What a regional stack's `facilities[index]` declares of the facility. */
+export function declaredFacility(facility: FacilityConfig, index: number): DeclaredEdge {
+    const path = `${configKey("facilities")}[${index}]`;
+    return {
+        zone: { key: `${path}.zone`, keyNote: "(default: the stack's zone)", value: facility.zone },
+        facilityId: { key: `${path}.id`, value: facility.id },
+        tenant: { key: `${path}.tenant`, value: facility.tenant },
+    };
+}
+
+/** The edge contract's secrets and endpoint as a mesh node's connection (any edge stack, regional or local). */
+export function edgeStackConnection(outputs: pulumi.Output<EdgeStackOutputs>): FacilityEndpoint {
     const addresses = pulumi.unsecret(outputs.apply((o): FacilityAddresses => ({
         databaseEndpoint: `${o.databaseEndpoint.host}:${o.databaseEndpoint.port}/${o.databaseEndpoint.database}`,
         healthUrl: o.healthUrl,
@@ -87,4 +116,25 @@ export function edgeStackEndpoint(facility: FacilityConfig): FacilityEndpoint {
         replicationPassword: secretInput(outputs.replicationPassword),
         addresses,
     };
+}
+
+/**
+ * The endpoint published by the facility's own edge stack. Everything is taken from the
+ * reference's one `outputs` Output: each `getOutput` costs a chain of its own (about 300 SDK
+ * promises), which at 1,000 facilities was a third of the regional stack's evaluation.
+ */
+export async function edgeStackEndpoint(facility: FacilityConfig, index: number): Promise<FacilityEndpoint> {
+    return checkedEdgeStackEndpoint(new pulumi.StackReference(`${facility.id}-edge-stack`, { name: facility.edgeStack }), facility.edgeStack, declaredFacility(facility, index));
+}
+
+/**
+ * An edge stack's endpoint, its identity (zone, facility, tenant) checked before the caller
+ * registers anything, so a contradiction creates nothing; the rest is checked again as it is used.
+ */
+export async function checkedEdgeStackEndpoint(ref: pulumi.StackReference, stack: string, declared: DeclaredEdge): Promise<FacilityEndpoint> {
+    const identity = [EDGE_OUTPUTS.zone, EDGE_OUTPUTS.facilityId, EDGE_OUTPUTS.facility];
+    const details = await Promise.all(identity.map((name) => ref.getOutputDetails(name)));
+    const outputs = Object.fromEntries(identity.map((name, i) => [name, details[i].value ?? details[i].secretValue]));
+    checkedEdgeStackOutputs(stack, declared, outputs, identity);
+    return edgeStackConnection(ref.outputs.apply((o) => checkedEdgeStackOutputs(stack, declared, o)));
 }

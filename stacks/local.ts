@@ -60,8 +60,9 @@ export function localCapacity(server: LocalServer) {
 }
 
 /** What the local tier reads, plus what Pulumi.yaml's schema makes every stack carry (the CLI fills in its defaults). */
-const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows"];
-const LOCAL_KEYS = [...OWN_KEYS, "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
+const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows", "localPart", "localEdgeStack"];
+/** `peers` in the regional stacks' format, for the region parts (stacks/local-parts.ts). */
+const LOCAL_KEYS = [...OWN_KEYS, "peers", "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
 
 export interface LocalConfig {
     /** Loopback port of each server. */

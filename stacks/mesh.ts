@@ -167,7 +167,7 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
         });
         for (const color of COLORS) {
             flows.push({
-                from: name, to: colour(color), tables: AGGREGATE_TABLES, rowFilter: { column: "region", equals: peer.stack },
+                from: name, to: colour(color), tables: peer.tables ?? AGGREGATE_TABLES, rowFilter: { column: "region", equals: peer.stack },
                 publication: peeringPublicationName(peer.stack),
             });
         }

@@ -3,7 +3,7 @@
  * reads a peer's, from the peer's stack outputs (`pulumi.StackReference`) or from config.
  *
  * The contract, both ways:
- *   peering         { stack, zone, graphqlUrl,
+ *   peering         { stack, zone, cloud, region, tables, graphqlUrl,
  *                     database: { host, port, database, user, publication } }   plain
  *   peeringPassword the password of the peering login `user`                    secret
  * `user` is the least-privilege login of the publication the region offers its peers (LOGIN,
@@ -11,12 +11,18 @@
  * the server's administrator: a peer's stack subscribes its own colours with it and creates its
  * slots with it (see stacks/mesh.ts), and manages nothing on this region's server.
  * Every regional stack offers it, peers configured or not, so a new peer can subscribe first.
+ *
+ * Nothing read from a peer's stack is taken on trust: its stack name (the row filter and the
+ * publication name are derived from it), zone, cloud, region and the tables its publication
+ * holds are checked against this stack's config, and a contradiction is refused naming the config
+ * key, the declared value and the peer's (checkedPeering).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SovereigntyError } from "../components/errors";
 import type { Zone } from "../components/sovereignty";
 import { PeerConfig, configKey } from "./config";
-import { PEERING_DATABASE, peeringPublicationName } from "./mesh";
+import { assertStacksAgree } from "./stack-contract";
+import { AGGREGATE_TABLES, PEERING_DATABASE, peeringPublicationName } from "./mesh";
 
 /** Where a region's peers subscribe: its peering database, the login and the publication. */
 export interface PeeringDatabaseInfo {
@@ -32,8 +38,14 @@ export interface PeeringDatabaseInfo {
 
 /** The plain part of the peering outputs. */
 export interface PeeringInfo {
+    /** The peer's name as its peers know it (the `region` value of its aggregate rows). */
     stack: string;
     zone: Zone;
+    cloud: string;
+    /** AWS region or Azure location. */
+    region: string;
+    /** The tables of the offered publication, sorted. */
+    tables: string[];
     /** The region's aggregate subgraph (safe for gateways of any zone). */
     graphqlUrl: string;
     /** Absent only from stacks that predate the peering publication (refused). */
@@ -58,28 +70,47 @@ export interface PeerEndpoint {
     publication: pulumi.Input<string>;
 }
 
-/** Refuses a referenced stack whose zone differs from the peer's configured zone (config decides the flows), or that offers no peering login. */
+/**
+ * The peer stack's `peering` output, checked against its config entry `peers[index]`: refuses a
+ * stack that exports none or an old contract, and every value that contradicts what config
+ * declares (stack name, zone, cloud, region, tables, the publication derived from the name).
+ */
 export function checkedPeering(peer: PeerConfig, index: number, info: PeeringInfo | undefined): PeeringInfo {
     const path = `${configKey("peers")}[${index}]`;
+    const source = `stack "${peer.stackReference}"`;
     if (info === undefined || info === null || typeof info !== "object") {
-        throw new SovereigntyError(`${path}.stackReference`, `stack "${peer.stackReference}" exports no "${PEERING_OUTPUT}" output`, "a regional stack of this project (deployed)");
-    }
-    if (info.zone !== undefined && info.zone !== peer.zone) {
-        throw new SovereigntyError(`${path}.zone`, `is "${peer.zone}" but stack "${peer.stackReference}" is in zone "${info.zone}"`, `"${info.zone}"`);
+        throw new SovereigntyError(`${path}.stackReference`, `${source} exports no "${PEERING_OUTPUT}" output`, "a regional stack of this project (deployed)");
     }
     const db = info.database;
     if (db === undefined || db === null || typeof db !== "object") {
-        throw new SovereigntyError(`${path}.stackReference`, `stack "${peer.stackReference}" offers no peering publication`, "that stack updated to offer its peering publication first");
+        throw new SovereigntyError(`${path}.stackReference`, `${source} offers no peering publication`, "that stack updated to offer its peering publication first");
     }
-    if (typeof db.publication !== "string" || typeof db.database !== "string") {
-        // The old contract handed over the administrator's login: never use it.
-        throw new SovereigntyError(`${path}.stackReference`, `stack "${peer.stackReference}" exports the old peering contract (administrator login, no publication)`, "that stack updated to offer its peering publication first");
+    const missing = (["stack", "zone", "cloud", "region", "tables"] as const).filter((field) => info[field] === undefined);
+    if (typeof db.publication !== "string" || typeof db.database !== "string" || missing.length > 0) {
+        // The oldest contract handed over the administrator's login: never use it; a contract without zone, cloud, region and tables cannot be checked.
+        throw new SovereigntyError(`${path}.stackReference`, `${source} exports an older peering contract (no ${missing.length > 0 ? missing.join(", ") : "publication"})`, "that stack updated and deployed first");
     }
+    const peering = (field: string) => `${PEERING_OUTPUT}.${field}`;
+    assertStacksAgree(source, [
+        { key: `${path}.stack`, declared: peer.stack, output: peering("stack"), exported: info.stack },
+        { key: `${path}.zone`, declared: peer.zone, output: peering("zone"), exported: info.zone },
+        { key: `${path}.cloud`, declared: peer.cloud, output: peering("cloud"), exported: info.cloud },
+        { key: `${path}.region`, declared: peer.region, output: peering("region"), exported: info.region },
+        {
+            key: `${path}.tables`, keyNote: peer.tables === undefined ? "(default: every aggregate table)" : undefined,
+            declared: [...(peer.tables ?? AGGREGATE_TABLES)].sort(), output: peering("tables"), exported: [...info.tables].sort(),
+        },
+        // The subscriptions name the publication after the peer's stack (stacks/mesh.ts).
+        { key: `${path}.stack`, keyNote: `(publication "${peeringPublicationName(peer.stack)}")`, declared: peeringPublicationName(peer.stack), output: peering("database.publication"), exported: db.publication },
+    ]);
     return info;
 }
 
-/** The peer's endpoint: from config when given there, else from its stack's outputs. */
-export function peerEndpoint(peer: PeerConfig, index: number): PeerEndpoint {
+/**
+ * The peer's endpoint: from config when given there, else from its stack's outputs, checked
+ * (checkedPeering) before the caller registers anything, so a contradiction creates nothing.
+ */
+export async function peerEndpoint(peer: PeerConfig, index: number): Promise<PeerEndpoint> {
     if (peer.database !== undefined) {
         return {
             graphqlUrl: peer.graphqlUrl!,
@@ -92,8 +123,8 @@ export function peerEndpoint(peer: PeerConfig, index: number): PeerEndpoint {
         };
     }
     const ref = new pulumi.StackReference(`peer-${peer.stack}`, { name: peer.stackReference! });
-    const info = ref.getOutput(PEERING_OUTPUT).apply((value) => checkedPeering(peer, index, value as PeeringInfo | undefined));
-    const db = info.apply((i) => i.database!);
+    const info = checkedPeering(peer, index, (await ref.getOutputDetails(PEERING_OUTPUT)).value as PeeringInfo | undefined);
+    const db = info.database!;
     return {
         graphqlUrl: peer.graphqlUrl ?? info.graphqlUrl,
         host: db.host,

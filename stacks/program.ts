@@ -7,6 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { StackConfig, Tier, loadStackConfig } from "./config";
 import { deployLocal, parseLocalConfig } from "./local";
+import { deployLocalPart, parseLocalPartConfig } from "./local-parts";
 import { deployRegional } from "./regional";
 import { deployEdge } from "./edge";
 
@@ -26,7 +27,11 @@ const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => Promise<Stac
 export function runStack(): Promise<StackOutputs> {
     // The local tier (embedded PostgreSQL on this machine) has a config of its own.
     const raw = pulumi.runtime.allConfig();
-    if (raw[`${pulumi.getProject()}:tier`] === "local") return deployLocal(parseLocalConfig(raw, pulumi.getProject()));
+    if (raw[`${pulumi.getProject()}:tier`] === "local") {
+        const local = parseLocalConfig(raw, pulumi.getProject());
+        const part = parseLocalPartConfig(raw, local, pulumi.getProject());
+        return part.part === "all" ? deployLocal(local) : deployLocalPart(local, part);
+    }
     const config = loadStackConfig();
     return TIER_PROGRAMS[config.tier](config);
 }

@@ -119,6 +119,12 @@ function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["co
 
 export async function deployRegional(config: StackConfig): Promise<StackOutputs> {
     const plan = planRegional(config);
+    // What other stacks export (peers, edge stacks) is read and checked first: a contradiction creates nothing.
+    const peerEndpoints = new Map(await Promise.all(config.peers.map(async (peer, i) => [peer.stack, await peerEndpoint(peer, i)] as const)));
+    const edgeStackEndpoints = new Map(await Promise.all(config.facilities
+        .map((facility, i) => [facility, i] as const)
+        .filter(([facility]) => !plan.edgeSites.some((site) => site.facility.id === facility.id))
+        .map(async ([facility, i]) => [facility.id, await edgeStackEndpoint(facility, i)] as const)));
     const cluster = new RegionalCluster(plan.clusterName, plan.clusterArgs);
     const onCluster = { provider: cluster.k8sProvider };
 
@@ -146,9 +152,8 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     const siteOf = new Map(sites.map((site) => [site.facilityId, site]));
     const facilityEndpoints = new Map<string, FacilityEndpoint>(config.facilities.map((facility) => {
         const site = siteOf.get(facility.id);
-        return [facility.id, site ? siteEndpoint(site) : edgeStackEndpoint(facility)];
+        return [facility.id, site ? siteEndpoint(site) : edgeStackEndpoints.get(facility.id)!];
     }));
-    const peerEndpoints = new Map(config.peers.map((peer, i) => [peer.stack, peerEndpoint(peer, i)]));
 
     const adminConnection = (db: { host: pulumi.Output<string>; port: pulumi.Output<number>; database: pulumi.Output<string>; user: pulumi.Output<string>; password: pulumi.Output<string> }) =>
         ({ host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const });
@@ -182,6 +187,9 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     const peering: pulumi.Output<PeeringInfo> = pulumi.output({
         stack: config.stack,
         zone: config.zone,
+        cloud: config.cloud,
+        region: config.region,
+        tables: [...plan.mesh.publications.find((p) => p.name === peeringPublicationName(config.stack))!.tables].sort(),
         graphqlUrl: subgraphUrl(urls.apiUrl, "aggregate"),
         database: {
             host: cluster.database.host, port: cluster.database.port, database: PEERING_DATABASE,

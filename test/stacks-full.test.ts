@@ -14,11 +14,12 @@ import { Topology, topologyToMermaid } from "../tools/synth/topology";
 import { runStack } from "../stacks/program";
 import { Config, configOf, editObject } from "./support/stack-config";
 import { parseStackConfig } from "../stacks/config";
-import { EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
+import { AGGREGATE_TABLES, EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
 import { planRegional } from "../stacks/regional";
 import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../components/sovereignty";
 import { SovereigntyError, ValidationError } from "../components/errors";
 import { checkedPeering } from "../stacks/peers";
+import { checkedEdgeStackOutputs, declaredFacility } from "../stacks/facility-endpoints";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const OPERATIONAL = tablesOfClass("operational").sort();
@@ -441,15 +442,75 @@ describe("stacks wire everything (mock runtime)", () => {
             });
         }
 
-        it("refuses a peer stack that still exports the old contract (administrator login) or offers nothing, naming the config key", () => {
+        it("refuses a peer stack that exports an old contract or offers nothing, naming the config key", () => {
             const config = parseStackConfig(configOf("us-east"), "us-east");
             const base = { stack: "eu-central", zone: "eu" as const, graphqlUrl: "https://api.eu-central.example.invalid/graphql/federation/aggregate" };
-            assert.throws(() => checkedPeering(config.peers[0], 0, { ...base, database: { host: "eu-central-db.example.invalid", port: 5432, user: "agogadmin" } as never }),
+            assert.throws(() => checkedPeering(config.peers[0], 0, { ...base, database: { host: "eu-central-db.example.invalid", port: 5432, user: "agogadmin" } } as never),
                 (err: unknown) => err instanceof SovereigntyError && err.message ===
-                    'agogsaas:peers[0].stackReference: stack "agogsaas/agogsaas/eu-central" exports the old peering contract (administrator login, no publication). Allowed: that stack updated to offer its peering publication first');
-            assert.throws(() => checkedPeering(config.peers[0], 0, base),
+                    'agogsaas:peers[0].stackReference: stack "agogsaas/agogsaas/eu-central" exports an older peering contract (no cloud, region, tables). Allowed: that stack updated and deployed first');
+            assert.throws(() => checkedPeering(config.peers[0], 0, base as never),
                 /^SovereigntyError: agogsaas:peers\[0\]\.stackReference: stack "agogsaas\/agogsaas\/eu-central" offers no peering publication/);
-            assert.throws(() => checkedPeering(config.peers[0], 0, { ...base, zone: "us" }), /agogsaas:peers\[0\]\.zone: is "eu" but stack "agogsaas\/agogsaas\/eu-central" is in zone "us"/);
+        });
+
+        describe("a peer stack whose outputs contradict the peer's config entry is refused: key, declared value, peer's value", () => {
+            const peeringOf = (changes: Record<string, unknown> = {}) => ({
+                stack: "eu-central", zone: "eu" as const, cloud: "azure", region: "germanywestcentral", tables: [...AGGREGATE_TABLES],
+                graphqlUrl: "https://api.eu-central.example.invalid/graphql/federation/aggregate",
+                database: { host: "eu-central-db.example.invalid", port: 5432, database: PEERING_DATABASE, user: "mesh_peering_eu_central_reader", publication: "mesh_peering_eu_central" },
+                ...changes,
+            });
+            const declaring = (fields: Record<string, unknown>) => parseStackConfig(configOf("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:peers", (p) => Object.assign(p[0], fields))), "us-east").peers[0];
+
+            it("agrees: every declared value equal, the peering info is used", () => {
+                const peer = declaring({ cloud: "azure", region: "germanywestcentral", tables: [...AGGREGATE_TABLES].reverse() });
+                assert.strictEqual(checkedPeering(peer, 0, peeringOf()).database!.publication, "mesh_peering_eu_central");
+            });
+            const cases: [string, Record<string, unknown>, Record<string, unknown>, string][] = [
+                ["zone", {}, { zone: "us" }, 'agogsaas:peers[0].zone: agogsaas:peers[0].zone is "eu" but stack "agogsaas/agogsaas/eu-central" exports peering.zone "us"'],
+                ["stack", {}, { stack: "eu-west" }, 'agogsaas:peers[0].stack: agogsaas:peers[0].stack is "eu-central" but stack "agogsaas/agogsaas/eu-central" exports peering.stack "eu-west"'],
+                ["cloud", { cloud: "aws", region: "eu-central-1" }, {}, 'agogsaas:peers[0].cloud: agogsaas:peers[0].cloud is "aws" but stack "agogsaas/agogsaas/eu-central" exports peering.cloud "azure"'],
+                ["region", { cloud: "azure", region: "westeurope" }, {}, 'agogsaas:peers[0].region: agogsaas:peers[0].region is "westeurope" but stack "agogsaas/agogsaas/eu-central" exports peering.region "germanywestcentral"'],
+                ["tables (declared)", { tables: ["inventory_snapshots"] }, {}, `agogsaas:peers[0].tables: agogsaas:peers[0].tables is ["inventory_snapshots"] but stack "agogsaas/agogsaas/eu-central" exports peering.tables ${JSON.stringify([...AGGREGATE_TABLES].sort())}`],
+                ["tables (default)", {}, { tables: [...AGGREGATE_TABLES, "customers"] }, "agogsaas:peers[0].tables: agogsaas:peers[0].tables (default: every aggregate table) is"],
+                ["publication", {}, { database: { ...peeringOf().database, publication: "mesh_peering_other" } }, 'agogsaas:peers[0].stack: agogsaas:peers[0].stack (publication "mesh_peering_eu_central") is "mesh_peering_eu_central" but stack "agogsaas/agogsaas/eu-central" exports peering.database.publication "mesh_peering_other"'],
+            ];
+            for (const [what, declared, exported, message] of cases) {
+                it(what, () => assert.throws(() => checkedPeering(declaring(declared), 0, peeringOf(exported)),
+                    (err: unknown) => err instanceof SovereigntyError && err.message.startsWith(message)));
+            }
+        });
+
+        describe("an edge stack whose outputs contradict the facility's config entry is refused", () => {
+            const config = parseStackConfig(configOf("us-east"), "us-east");
+            const facility = config.facilities[0];
+            const exported = (changes: Record<string, unknown> = {}) => ({
+                zone: "us", facilityId: facility.id, facility: { tenant: facility.tenant },
+                databaseEndpoint: { host: "edge.example.invalid", port: 5432, database: "agogsaas_edge" }, healthUrl: "http://edge.example.invalid/health",
+                adminUser: "agogsaas", adminPassword: "a", replicationPassword: "r", ...changes,
+            });
+            it("agrees", () => assert.strictEqual(checkedEdgeStackOutputs("edge-x", declaredFacility(facility, 0), exported()).facilityId, facility.id));
+            const cases: [string, Record<string, unknown>, string][] = [
+                ["zone", { zone: "eu" }, `agogsaas:facilities[0].zone: agogsaas:facilities[0].zone (default: the stack's zone) is "us" but edge stack "edge-x" exports zone "eu"`],
+                ["facility id", { facilityId: "facility-zz-001" }, `agogsaas:facilities[0].id: agogsaas:facilities[0].id is "${facility.id}" but edge stack "edge-x" exports facilityId "facility-zz-001"`],
+                ["tenant", { facility: { tenant: "tenant-other" } }, `agogsaas:facilities[0].tenant: agogsaas:facilities[0].tenant is "${facility.tenant}" but edge stack "edge-x" exports facility.tenant "tenant-other"`],
+            ];
+            for (const [what, changes, message] of cases) {
+                it(what, () => assert.throws(() => checkedEdgeStackOutputs("edge-x", declaredFacility(facility, 0), exported(changes)),
+                    (err: unknown) => err instanceof SovereigntyError && err.message.startsWith(message)));
+            }
+            it("an edge stack of the older contract (no zone) is refused, naming the output", () => {
+                const { zone: _zone, ...old } = exported();
+                assert.throws(() => checkedEdgeStackOutputs("edge-x", declaredFacility(facility, 0), old), /^Error: edge stack edge-x: it has no output "zone"/);
+            });
+        });
+
+        it("refuses a peer's declared placement that is itself wrong: region outside its zone, region without cloud, a personal table", () => {
+            const bad = (fields: Record<string, unknown>) => () => parseStackConfig(configOf("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:peers", (p) => Object.assign(p[0], fields))), "us-east");
+            assert.throws(bad({ cloud: "aws", region: "us-east-1" }), /^SovereigntyError: agogsaas:peers\[0\]\.region: AWS region "us-east-1" is outside sovereignty zone "eu"/);
+            assert.throws(bad({ region: "westeurope" }), /^ValidationError: agogsaas:peers\[0\]\.cloud: missing: a peer's region is read as the region of its cloud/);
+            assert.throws(bad({ tables: ["inventory_snapshots", "customers"] }), /^SovereigntyError: agogsaas:peers\[0\]\.tables\[1\]: "customers" is not an aggregate table/);
+            assert.throws(bad({ tables: [] }), /^ValidationError: agogsaas:peers\[0\]\.tables: empty/);
+            assert.throws(bad({ cloud: "gcp" }), /^ValidationError: agogsaas:peers\[0\]\.cloud/);
         });
     });
 

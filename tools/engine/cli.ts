@@ -122,8 +122,16 @@ function tail(text: string, lines = 40): string {
 }
 
 /** Makes sure `stack` exists on the backend (creates it with the passphrase provider when it does not). */
-export async function ensureStack(stack: string, options: EngineOptions = {}): Promise<void> {
+export async function ensureStack(stack: string, options: EngineOptions = {}, configFile?: string): Promise<void> {
     const selected = await pulumi(["stack", "select", stack], options);
     if (selected.code === 0) return;
-    await pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"], options);
+    // `stack init` writes the passphrase's salt into the project's Pulumi.<stack>.yaml. A stack run
+    // with a config file of its own (which carries a salt) must leave nothing in the project.
+    const projectFile = path.join(options.cwd ?? CHECKOUT, `Pulumi.${stack}.yaml`);
+    const leftBehind = configFile !== undefined && !fs.existsSync(projectFile);
+    try {
+        await pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"], options);
+    } finally {
+        if (leftBehind) fs.rmSync(projectFile, { force: true });
+    }
 }

@@ -59,6 +59,8 @@ export interface LocalStackOptions {
     configFile?: string;
     /** Stack name; default `local`. */
     stack?: string;
+    /** The project's folder and name; default this checkout's program (`agogsaas`). */
+    project?: { dir: string; name: string };
 }
 
 export class LocalStack {
@@ -71,6 +73,7 @@ export class LocalStack {
         return {
             stateDir: this.options.stateDir,
             passphrase: LOCAL_PASSPHRASE,
+            ...(this.options.project ? { cwd: this.options.project.dir } : {}),
             ...extra,
             env: { [LOCAL_PASSWORD_ENV]: this.options.password, ...extra.env },
         };
@@ -83,7 +86,7 @@ export class LocalStack {
 
     /** Creates the stack on its backend when it is not there yet. */
     init(): Promise<void> {
-        return ensureStack(this.stack, this.runOptions());
+        return ensureStack(this.stack, this.runOptions(), this.options.configFile);
     }
 
     /** `pulumi <command> --stack … [args]`, any exit code. */
@@ -136,8 +139,26 @@ export class LocalStack {
 
     /** Path of the stack's checkpoint file on the file backend. */
     stateFile(): string {
-        return path.join(this.options.stateDir, "backend", ".pulumi", "stacks", PROJECT, `${this.stack}.json`);
+        return path.join(this.options.stateDir, "backend", ".pulumi", "stacks", this.options.project?.name ?? PROJECT, `${this.stack}.json`);
     }
+}
+
+/** Size of a checkpoint: in total and per PostgreSQL (dynamic-provider) resource, with the serialised provider code's share. */
+export function stateFigures(stateFile: string) {
+    const text = fs.readFileSync(stateFile, "utf8");
+    const resources = (JSON.parse(text) as { checkpoint: { latest: { resources?: StateResource[] } } }).checkpoint.latest.resources ?? [];
+    const dynamic = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    const sizes = dynamic.map((r) => JSON.stringify(r).length);
+    const providerCode = dynamic.map((r) => String(r.outputs?.__provider ?? "").length);
+    const average = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
+    return {
+        totalBytes: Buffer.byteLength(text),
+        resources: resources.length,
+        pgResources: dynamic.length,
+        bytesPerPgResource: average(sizes),
+        maxBytesPerPgResource: Math.max(0, ...sizes),
+        providerCodeBytes: average(providerCode),
+    };
 }
 
 export interface StateResource {

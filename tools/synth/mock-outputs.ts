@@ -3,7 +3,9 @@
  * that read outputs (endpoints, kubeconfigs, generated passwords) run under the mock runtime.
  * Extend the tables when a component reads a new output; unknown types echo their inputs.
  */
+import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
+import { AGGREGATE_TABLES } from "../../stacks/mesh";
 
 type Outputs = Record<string, unknown>;
 
@@ -17,15 +19,32 @@ const FAKE_KUBECONFIG = (name: string): string =>
         `users: [{name: ${name}, user: {token: mock-token}}]`,
     ].join("\n");
 
+/** The referencing stack's config entry for a referenced stack: its facility (an edge stack) or peer. */
+function declaredEntry(reference: string, key: "facilities" | "peers"): Record<string, unknown> | undefined {
+    const raw = pulumi.runtime.allConfig();
+    const project = pulumi.getProject();
+    const list = JSON.parse(raw[`${project}:${key}`] ?? "[]") as Record<string, unknown>[];
+    if (key === "peers") return list.find((p) => p.stackReference === reference);
+    return list.find((f) => (f.edgeStack ?? `edge-${String(f.id).slice("facility-".length)}`) === reference);
+}
+
 /**
  * A referenced stack's outputs, following the contracts of stacks/peers.ts (a regional peer) and
- * stacks/facility-endpoints.ts (an `edge-*` stack). The zone is left out: offline nobody knows it.
+ * stacks/facility-endpoints.ts (an `edge-*` stack). Offline nobody knows the other stack, so the
+ * values the program checks (zone, cloud, region, tables, facility, tenant) are what the
+ * referencing stack's config declares of it: the synth shows the graph of a consistent fleet; the
+ * contradictions are tested on the real engine (test/engine/stack-references.test.ts).
  */
 function fakeStackReference(reference: string): Outputs {
     const stack = reference.split("/").pop() ?? reference;
+    const zoneOfStack = pulumi.runtime.allConfig()[`${pulumi.getProject()}:zone`];
     if (stack.startsWith("edge-")) {
+        const facility = declaredEntry(reference, "facilities") ?? {};
         return {
             outputs: {
+                zone: facility.zone ?? zoneOfStack,
+                facilityId: facility.id ?? `facility-${stack.slice("edge-".length)}`,
+                facility: { id: facility.id, tenant: facility.tenant },
                 databaseEndpoint: { host: `${stack}.vpn.example.invalid`, port: 5436, database: "agogsaas_edge" },
                 healthUrl: `http://${stack}.vpn.example.invalid:4010/health`,
                 adminUser: "agogsaas",
@@ -35,10 +54,15 @@ function fakeStackReference(reference: string): Outputs {
             secretOutputNames: ["adminPassword", "replicationPassword"],
         };
     }
+    const peer = declaredEntry(reference, "peers") ?? {};
     return {
         outputs: {
             peering: {
                 stack,
+                zone: peer.zone,
+                cloud: peer.cloud ?? "undeclared",
+                region: peer.region ?? "undeclared",
+                tables: peer.tables ?? AGGREGATE_TABLES,
                 graphqlUrl: `https://api.${stack}.example.invalid/graphql/federation/aggregate`,
                 // The peering login of the publication the region offers (never its administrator).
                 database: {

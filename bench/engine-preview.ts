@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:engine-preview [-- --facilities 1000]`: `pulumi preview --json` on the real
+ * engine of the shipped eu-central stack and of us-east with N generated facilities (inline
+ * EdgeSites, bench/synth/fleet-config.ts), beside the bare-SDK program of the same resource graph
+ * (bench/synth/replay.ts, wired, recorded from the program under the mock runtime) under the same
+ * engine. The cloud providers are the preview-only STAND-IN plugins (tools/engine/stand-ins: their
+ * real plugins cannot be built here; check echoes, diff compares, and the only functions answered
+ * are aws getPartition / getAvailabilityZones), so no cloud is called. Peers and edge stacks come
+ * from config (writePreviewableVariant). For each: wall seconds, peak RSS of the engine's process
+ * group, resources in the plan; the library also with the SDK's own stack capture
+ * (AGOGSAAS_STACK_CAPTURE=sdk, no tuning). Run with plain node. Writes nothing but stdout.
+ */
+import { fork } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parseArgs } from "util";
+import { CHECKOUT, EngineRun, engineVersion, ensureStack, installEngine, pulumi } from "../tools/engine/cli";
+import { writeStackFileVariant } from "../tools/engine/local-stack";
+import { standInPath, writePreviewableVariant, writeStandInPlugins } from "../tools/engine/stand-ins";
+import { loadStackConfigFiles } from "../tools/synth/stack-config";
+import { measured } from "./engine-measure";
+import { fleetConfig } from "./synth/fleet-config";
+import type { WorkerFailure, WorkerRequest, WorkerResult } from "./synth/protocol";
+
+const REPLAY_PROJECT = path.join(CHECKOUT, "bench", "engine-replay");
+
+/** Records the program's graph under the mock runtime (bench/synth/worker.ts) for the replay. */
+function record(project: string, stack: string, config: Record<string, string>, dir: string): Promise<string> {
+    const configFile = path.join(dir, `${stack}.config.json`);
+    const recordFile = path.join(dir, `${stack}.graph.json`);
+    fs.writeFileSync(configFile, JSON.stringify(config));
+    const request: WorkerRequest = { kind: "library", project, stack, configFile, recordFile };
+    return new Promise((resolve, reject) => {
+        const child = fork(path.join(__dirname, "synth", "worker.ts"), [], { cwd: CHECKOUT, execArgv: ["-r", "ts-node/register/transpile-only", "--max-old-space-size=12288"] });
+        let answer: WorkerResult | WorkerFailure | undefined;
+        child.on("message", (message: WorkerResult | WorkerFailure) => { answer = message; });
+        child.on("exit", () => (answer && !("error" in answer) ? resolve(recordFile) : reject(new Error(`recording ${stack} failed: ${answer && "error" in answer ? answer.error : "no answer"}`))));
+        child.send(request);
+    });
+}
+
+/** Resources in a `preview --json` plan (the stack resource excluded). */
+function planned(run: EngineRun): { resources: number; urns: Set<string> } {
+    if (run.code !== 0) throw new Error(`pulumi preview exited ${run.code}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-3000)}`);
+    const plan = JSON.parse(run.stdout) as { steps?: { urn: string; type?: string }[] };
+    const urns = new Set((plan.steps ?? []).map((s) => s.urn).filter((urn) => !urn.endsWith("::pulumi:pulumi:Stack") && !urn.includes("::pulumi:pulumi:Stack::")));
+    return { resources: urns.size, urns };
+}
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({ options: { facilities: { type: "string", default: "1000" } } });
+    const facilities = Number(values.facilities);
+    if (!Number.isInteger(facilities) || facilities < 0) throw new Error(`--facilities: a non-negative integer, got ${values.facilities}`);
+    installEngine(() => undefined);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-bench-preview-"));
+    const env = { PATH: standInPath(writeStandInPlugins(path.join(dir, "stand-ins"))) };
+    console.log(`pulumi preview --json, Pulumi ${engineVersion()} built from source, STAND-IN cloud plugins, ${os.cpus().length} cores, node ${process.version}`);
+    const rows: string[] = [];
+    try {
+        const targets: { label: string; stack: string; fleet?: number }[] = [
+            { label: "eu-central (shipped)", stack: "eu-central" },
+            { label: `us-east, ${facilities} facilities inline`, stack: "us-east", fleet: facilities },
+        ];
+        for (const target of targets) {
+            const stackDir = fs.mkdtempSync(path.join(dir, `${target.stack}-`));
+            fs.copyFileSync(path.join(CHECKOUT, "Pulumi.yaml"), path.join(stackDir, "Pulumi.yaml"));
+            let configFile = writePreviewableVariant(target.stack, path.join(stackDir, `Pulumi.${target.stack}.yaml`));
+            const loaded = loadStackConfigFiles(target.stack, stackDir);
+            let config = loaded.config;
+            if (target.fleet !== undefined) {
+                config = fleetConfig(config, { facilities: target.fleet, mode: "inline", project: loaded.project });
+                const fleetKeys = ["tenants", "facilities", "edgeDeployment"].map((k) => `${loaded.project}:${k}`);
+                configFile = writeStackFileVariant(path.join(stackDir, "fleet.yaml"), Object.fromEntries(fleetKeys.map((k) => [k, k.endsWith("edgeDeployment") ? config[k] : JSON.parse(config[k])])), configFile);
+            }
+            const graph = await record(loaded.project, target.stack, config, stackDir);
+            const run = (label: string, cwd: string, extraEnv: Record<string, string>) => async () => {
+                const options = { stateDir: path.join(stackDir, `state-${label}`), passphrase: "preview-only", cwd, env: { ...env, ...extraEnv } };
+                await ensureStack(target.stack, options, configFile);
+                const result = await measured(`${target.label}: ${label}`, (onSpawn) => pulumi(["preview", "--json", "--non-interactive", "--stack", target.stack, "--config-file", configFile], { ...options, processGroup: true, onSpawn }));
+                return { ...result, ...planned(result) };
+            };
+            const library = await run("library", CHECKOUT, {})();
+            const librarySdk = await run("library, SDK stack capture", CHECKOUT, { AGOGSAAS_STACK_CAPTURE: "sdk" })();
+            const bare = await run("bare SDK (wired replay)", REPLAY_PROJECT, { AGOGSAAS_REPLAY_GRAPH: graph })();
+            const same = library.urns.size === bare.urns.size && [...library.urns].every((u) => bare.urns.has(u));
+            rows.push(`| ${target.label} | ${library.resources}${same ? "" : ` (bare SDK: ${bare.resources}, URNs differ)`} | ${(library.ms / 1000).toFixed(1)} s, ${library.peakMiB.toFixed(0)} MiB | ${(librarySdk.ms / 1000).toFixed(1)} s, ${librarySdk.peakMiB.toFixed(0)} MiB | ${(bare.ms / 1000).toFixed(1)} s, ${bare.peakMiB.toFixed(0)} MiB | ${(library.ms / bare.ms).toFixed(2)}x | ${(librarySdk.ms / bare.ms).toFixed(2)}x |`);
+            console.log(rows[rows.length - 1]);
+        }
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+    console.log(["", "| stack | resources | library | library, SDK stack capture | bare SDK (wired) | library / bare | library (SDK capture) / bare |", "|---|---:|---:|---:|---:|---:|---:|", ...rows].join("\n"));
+}
+
+main().then(() => process.exit(0), (error: unknown) => { console.error(error instanceof Error ? error.stack : error); process.exit(1); });

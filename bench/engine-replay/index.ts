@@ -1,0 +1,7 @@
+/** Replays the graph in $AGOGSAAS_REPLAY_GRAPH (a RecordedGraph JSON file) with plain SDK resources. */
+import * as fs from "fs";
+import { replayProgram } from "../synth/replay";
+
+const file = process.env.AGOGSAAS_REPLAY_GRAPH;
+if (!file) throw new Error("AGOGSAAS_REPLAY_GRAPH: not set (the recorded graph to replay; bench/engine-preview.ts sets it)");
+export = replayProgram(JSON.parse(fs.readFileSync(file, "utf8")), "wired")();

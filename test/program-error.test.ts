@@ -1,0 +1,32 @@
+/** The program's errors as the engine gets them (stacks/program-error.ts). */
+import * as assert from "assert";
+import * as util from "util";
+import * as pulumi from "@pulumi/pulumi";
+import { ValidationError } from "../components/errors";
+import { reportedError } from "../stacks/program-error";
+
+// A frame as source-map-support writes the SDK's own: the shape nodejs/node#64011 loops on.
+const SDK_FRAME = "    at Stack.initializeAndRegisterOutputs (/app/node_modules/@pulumi/resource.ts:1598:22)";
+
+describe("program errors reported to the engine", () => {
+    it("a ValidationError becomes a RunError with its message alone", () => {
+        const error = new ValidationError("agogsaas:peers[0].zone", 'is "apac" but stack "x" exports peering.zone "eu"');
+        error.stack = `${error.stack}\n${SDK_FRAME}`;
+        const reported = reportedError(error);
+        assert.ok(pulumi.RunError.isInstance(reported));
+        assert.strictEqual(reported.message, error.message);
+        assert.strictEqual(reported.stack, `RunError: ${error.message}`);
+    });
+
+    it("any other error keeps the program's own frames, drops node_modules ones", () => {
+        const error = new TypeError("boom");
+        error.stack = ["TypeError: boom", "    at deployRegional (/app/stacks/regional.ts:10:5)", SDK_FRAME].join("\n");
+        const reported = reportedError(error);
+        assert.ok(pulumi.RunError.isInstance(reported));
+        assert.strictEqual(reported.message, "TypeError: boom\n    at deployRegional (/app/stacks/regional.ts:10:5)");
+        assert.doesNotMatch(reported.stack ?? "", /node_modules/);
+        // What the SDK does with it: colored inspect, which must return (the raw error's would loop on Node 20.20).
+        assert.match(util.inspect(reported, { colors: true }), /boom/);
+        assert.strictEqual(reportedError("plain").message, "plain");
+    });
+});
