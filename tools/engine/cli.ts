@@ -125,13 +125,15 @@ function tail(text: string, lines = 40): string {
 export async function ensureStack(stack: string, options: EngineOptions = {}, configFile?: string): Promise<void> {
     const selected = await pulumi(["stack", "select", stack], options);
     if (selected.code === 0) return;
-    // `stack init` writes the passphrase's salt into the project's Pulumi.<stack>.yaml. A stack run
-    // with a config file of its own (which carries a salt) must leave nothing in the project.
+    // `stack init` writes the passphrase's salt into the project's Pulumi.<stack>.yaml (rewriting a
+    // shipped one). A stack run with a config file of its own (which carries a salt) must leave the
+    // project as it was.
     const projectFile = path.join(options.cwd ?? CHECKOUT, `Pulumi.${stack}.yaml`);
-    const leftBehind = configFile !== undefined && !fs.existsSync(projectFile);
+    const before = configFile !== undefined && fs.existsSync(projectFile) ? fs.readFileSync(projectFile) : undefined;
     try {
         await pulumiOk(["stack", "init", stack, "--secrets-provider", "passphrase"], options);
     } finally {
-        if (leftBehind) fs.rmSync(projectFile, { force: true });
+        if (before !== undefined) fs.writeFileSync(projectFile, before);
+        else if (configFile !== undefined) fs.rmSync(projectFile, { force: true });
     }
 }
