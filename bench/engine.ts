@@ -2,8 +2,8 @@
  * `npm run bench:engine`: the real Pulumi engine (tools/engine) on the `local` stack, on this
  * machine's embedded PostgreSQL servers. Prints, for `pulumi up` from empty, a no-op `pulumi up`,
  * `pulumi preview` (no-op) and `pulumi destroy`: wall seconds and the peak resident memory of the
- * engine's process group (CLI + language host + program + dynamic-provider plugin, summed at each
- * 100 ms sample), then the state file's size in total and per PostgreSQL (dynamic) resource.
+ * engine's session (CLI + language host + program + dynamic-provider plugin, summed at each
+ * 100 ms sample: bench/engine-measure.ts), then the state file's size in total and per PostgreSQL (dynamic) resource.
  * Run with plain node (not mocha). Writes nothing but stdout.
  */
 import * as fs from "fs";

@@ -18,9 +18,9 @@ export async function deployEdge(config: StackConfig): Promise<StackOutputs> {
     const endpoint = siteEndpoint(site);
     return {
         tier: config.tier,
-        zone: config.zone,
-        facilityId: site.facilityId,
-        facility: facilitySummary(plan.facility, endpoint, `stack ${config.stack}`),
+        [EDGE_OUTPUTS.zone]: config.zone,
+        [EDGE_OUTPUTS.facilityId]: site.facilityId,
+        [EDGE_OUTPUTS.facility]: facilitySummary(plan.facility, endpoint, `stack ${config.stack}`),
         [EDGE_OUTPUTS.databaseEndpoint]: site.databaseEndpoint,
         [EDGE_OUTPUTS.healthUrl]: site.healthUrl,
         [EDGE_OUTPUTS.adminUser]: site.adminCredentials.user,

@@ -69,11 +69,20 @@ describe("real engine with STAND-IN cloud plugins: pulumi preview --policy-pack 
     let dir: string;
     let standIns: string;
     const invokeLog = () => path.join(dir, "invokes.jsonl");
+    const FIXTURES = path.join(CHECKOUT, "test", "fixtures", "policy-violations");
+    /** The projects' stack files, which the previews must leave as they are. */
+    const stackFiles = () => Object.fromEntries([CHECKOUT, FIXTURES].flatMap((folder) => fs.readdirSync(folder)
+        .filter((f) => /^Pulumi\..+\.yaml$/.test(f)).map((f) => [path.join(folder, f), fs.readFileSync(path.join(folder, f), "utf8")])));
+    let shipped: Record<string, string>;
     before(() => {
+        shipped = stackFiles();
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-policy-cloud-"));
         standIns = writeStandInPlugins(path.join(dir, "stand-ins"));
     });
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    after(() => {
+        fs.rmSync(dir, { recursive: true, force: true });
+        assert.deepStrictEqual(stackFiles(), shipped, "a preview changed a stack file of the project");
+    });
 
     /** Previews `stack` of the project in `cwd` from `configFile` (a copy: nothing is written into the checkout). */
     const preview = async (stack: string, zone: Zone, options: { configFile: string; cwd?: string }) => {
@@ -109,7 +118,6 @@ describe("real engine with STAND-IN cloud plugins: pulumi preview --policy-pack 
         });
     }
 
-    const FIXTURES = path.join(CHECKOUT, "test", "fixtures", "policy-violations");
     /** Each planted stack with the policies that must block it and the message of each. */
     const PLANTED: [string, Zone, [string, RegExp][]][] = [
         ["aws-region-outside-zone", "eu", [["aws-region-in-zone", /aws:s3\/bucketV2:BucketV2 is placed in AWS region "us-east-1" \(from the provider\S*\), outside sovereignty zone "eu"/]]],

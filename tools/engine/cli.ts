@@ -85,7 +85,7 @@ export interface RunOptions extends EngineOptions {
     onOutput?: (chunk: string, stream: "stdout" | "stderr") => void;
     /** Called with the child's pid once started (the crash test kills it). */
     onSpawn?: (pid: number) => void;
-    /** Start the CLI in a process group of its own (pid = group id), so a kill can take its plugins with it; default false. */
+    /** Start the CLI in a session and process group of its own (pid = session id = group id; the plugins it starts share the session); default false. */
     processGroup?: boolean;
 }
 

@@ -22,7 +22,7 @@ cache=${AGOGSAAS_ENGINE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agogsaas-pulumi-e
 dir=$cache/v$version
 bin=$dir/bin
 # The key covers what this script builds from the checkout, so editing the host rebuilds it.
-key=$(cat "$here/install.sh" "$here/language-host/main.go" | sha256sum | cut -c1-16)
+key=$(cat "$here/install.sh" "$here/language-host/main.go" "$here/language-host/config-from-fd.js" | sha256sum | cut -c1-16)
 if [[ -f $bin/.complete && $(cat "$bin/.complete") == "$key" && -x $bin/pulumi ]]; then
   echo "engine: Pulumi v$version ready (cached) in $bin"
   echo "$bin"
@@ -73,6 +73,8 @@ run_go "building the Pulumi CLI" go build -trimpath \
 phase "build: pulumi-language-nodejs (tools/engine/language-host)"
 run_go "building the language host" go build -trimpath -ldflags "-s -w -X main.version=$version" \
   -o "$bin/pulumi-language-nodejs" ./language-host
+# The host's preload for stack configs too large for an environment variable (see the file).
+cp "$here/language-host/config-from-fd.js" "$bin/pulumi-language-nodejs-config-from-fd.js"
 
 phase "shims: pulumi-resource-pulumi-nodejs, pulumi-analyzer-policy"
 # Each runs the SDK's launcher from the node_modules above the directory the engine starts it in.

@@ -36,6 +36,13 @@ import (
 // version is set at build time (-X main.version=…) to the @pulumi/pulumi version of the lockfile.
 var version = "dev"
 
+// largeConfigBytes: above this the program gets its config through a pipe rather than
+// PULUMI_CONFIG (Linux refuses one environment string over 128 KiB; see config-from-fd.js).
+const largeConfigBytes = 64 << 10
+
+// configPreload is the script install.sh puts next to this binary.
+const configPreload = "pulumi-language-nodejs-config-from-fd.js"
+
 // exitAfterReportedError is the SDK's exit code for "the error was already shown to the user"
 // (@pulumi/pulumi/cmd/run nodeJSProcessExitedAfterLoggingUserActionableMessage).
 const exitAfterReportedError = 32
@@ -267,13 +274,46 @@ func (h *languageHost) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulum
 	if err != nil {
 		return nil, fmt.Errorf("serialising config secret keys: %w", err)
 	}
-	env := append(os.Environ(), "PULUMI_CONFIG="+string(config), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON))
+	env := append(os.Environ(), "PULUMI_CONFIG_SECRET_KEYS="+string(secretKeysJSON))
 	env = append(env, runtimeOptionEnv(options)...)
+	if len(config) <= largeConfigBytes {
+		cmd := exec.Command(h.nodeBin, args...)
+		cmd.Env = append(env, "PULUMI_CONFIG="+string(config))
+		return runProgram(cmd, programDir, func() {})
+	}
+	// A large config goes through a pipe on the program's fd 3, read by the preload (which must
+	// come before the launcher) into PULUMI_CONFIG.
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locating %s: %w", configPreload, err)
+	}
+	reader, writer, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("a pipe for the stack config: %w", err)
+	}
+	defer reader.Close()
+	defer writer.Close()
+	cmd := exec.Command(h.nodeBin, append([]string{"--require", filepath.Join(filepath.Dir(self), configPreload)}, args...)...)
+	cmd.ExtraFiles = []*os.File{reader}
+	cmd.Env = append(env, "AGOGSAAS_PULUMI_CONFIG_FD=3")
+	return runProgram(cmd, programDir, func() {
+		go func() {
+			_, _ = writer.Write(config)
+			_ = writer.Close()
+		}()
+	})
+}
 
-	cmd := exec.Command(h.nodeBin, args...)
+// runProgram runs the program's node process to its end (started is called once it runs) and
+// maps its exit to the RunResponse the engine expects.
+func runProgram(cmd *exec.Cmd, programDir string, started func()) (*pulumirpc.RunResponse, error) {
 	cmd.Dir = programDir
-	cmd.Stdout, cmd.Stderr, cmd.Env = os.Stdout, os.Stderr, env
-	if err := cmd.Run(); err != nil {
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}, nil
+	}
+	started()
+	if err := cmd.Wait(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if exitErr.ExitCode() == exitAfterReportedError {

@@ -6,6 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
+import * as ts from "typescript";
 import * as YAML from "yaml";
 import { CHECKOUT, engineBinDir } from "../cli";
 import { writeStackFileVariant } from "../local-stack";
@@ -19,17 +20,22 @@ export function pluginVersion(pkg: string): string {
     return manifest.pulumi?.version ?? manifest.version;
 }
 
-/** Writes the launchers into `dir` (created) and returns it. */
+/**
+ * Writes the launchers into `dir` (created) and returns it. The provider is transpiled once to
+ * plain JavaScript there: the engine starts one plugin process per provider resource (an inline
+ * fleet has a Docker provider per facility), and ts-node would cost each start a second of CPU.
+ */
 export function writeStandInPlugins(dir: string): string {
     fs.mkdirSync(dir, { recursive: true });
-    const tsNode = path.join(CHECKOUT, "node_modules", "ts-node", "register", "transpile-only");
-    const entry = path.join(__dirname, "provider.ts");
+    const source = fs.readFileSync(path.join(__dirname, "provider.ts"), "utf8");
+    const entry = path.join(dir, "stand-in-provider.js");
+    fs.writeFileSync(entry, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText);
     for (const pkg of STAND_IN_PACKAGES) {
         const file = path.join(dir, `pulumi-resource-${pkg}`);
         fs.writeFileSync(file, [
             "#!/bin/sh",
             `# STAND-IN (preview only) for the ${pkg} plugin, written by tools/engine/stand-ins/index.ts: check echoes, diff compares, create is refused.`,
-            `exec node -r "${tsNode}" "${entry}" ${pkg} ${pluginVersion(pkg)} "$@"`,
+            `NODE_PATH="${path.join(CHECKOUT, "node_modules")}" exec node "${entry}" ${pkg} ${pluginVersion(pkg)} "$@"`,
             "",
         ].join("\n"), { mode: 0o755 });
     }
