@@ -8,10 +8,15 @@ import { ValidationError } from "../components/errors";
  * ~35 s, then runs out of string length, whenever a frame is a source-mapped SDK path such as
  * `node_modules/@pulumi/resource.ts:1598:22` (every program error has one): each refused
  * `pulumi preview` took minutes. A ValidationError is the user's to fix and shows its message
- * alone; anything else keeps the program's own frames in its message.
+ * alone; a ResourceError stays one (the engine attaches it to its resource) with those frames
+ * dropped from its stack; anything else keeps the program's own frames in its message.
  */
 export function reportedError(error: unknown): Error {
     const ownFrames = (stack: string) => stack.split("\n").filter((line) => !/node_modules[\\/]/.test(line)).join("\n");
+    if (pulumi.ResourceError.isInstance(error)) {
+        error.stack = ownFrames(error.stack ?? error.message);
+        return error;
+    }
     const message = error instanceof ValidationError ? error.message
         : error instanceof Error ? ownFrames(error.stack ?? error.message) : String(error);
     const runError = new pulumi.RunError(message);

@@ -29,4 +29,12 @@ describe("program errors reported to the engine", () => {
         assert.match(util.inspect(reported, { colors: true }), /boom/);
         assert.strictEqual(reportedError("plain").message, "plain");
     });
+
+    it("a ResourceError stays one, for its resource, its stack without node_modules frames", () => {
+        const error = new pulumi.ResourceError("cannot place it", undefined);
+        error.stack = ["Error: cannot place it", "    at place (/app/stacks/regional.ts:3:1)", SDK_FRAME].join("\n");
+        const reported = reportedError(error);
+        assert.strictEqual(reported, error);
+        assert.strictEqual(reported.stack, "Error: cannot place it\n    at place (/app/stacks/regional.ts:3:1)");
+    });
 });
