@@ -2,20 +2,20 @@
 import * as assert from "assert";
 import * as util from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/errors";
+import { SovereigntyError } from "../components/errors";
 import { reportedError } from "../stacks/program-error";
 
 // A frame as source-map-support writes the SDK's own: the shape nodejs/node#64011 loops on.
 const SDK_FRAME = "    at Stack.initializeAndRegisterOutputs (/app/node_modules/@pulumi/resource.ts:1598:22)";
 
 describe("program errors reported to the engine", () => {
-    it("a ValidationError becomes a RunError with its message alone", () => {
-        const error = new ValidationError("agogsaas:peers[0].zone", 'is "apac" but stack "x" exports peering.zone "eu"');
+    it("a ValidationError becomes a RunError with its class and message alone", () => {
+        const error = new SovereigntyError("agogsaas:peers[0].zone", 'is "apac" but stack "x" exports peering.zone "eu"');
         error.stack = `${error.stack}\n${SDK_FRAME}`;
         const reported = reportedError(error);
         assert.ok(pulumi.RunError.isInstance(reported));
-        assert.strictEqual(reported.message, error.message);
-        assert.strictEqual(reported.stack, `RunError: ${error.message}`);
+        assert.strictEqual(reported.message, `SovereigntyError: ${error.message}`);
+        assert.strictEqual(reported.stack, `RunError: SovereigntyError: ${error.message}`);
     });
 
     it("any other error keeps the program's own frames, drops node_modules ones", () => {
