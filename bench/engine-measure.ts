@@ -5,6 +5,7 @@
  * language host in a process group of its own, so the session, not the group, holds them all.
  */
 import * as fs from "fs";
+import { sessionProcesses } from "../tools/engine/cli";
 
 const PAGE_KB = 4;
 
@@ -12,15 +13,11 @@ const PAGE_KB = 4;
 function sessionRssKb(sid: number, exclude?: RegExp): { all: number; kept: number } {
     let all = 0;
     let kept = 0;
-    for (const entry of fs.readdirSync("/proc")) {
-        if (!/^\d+$/.test(entry)) continue;
+    for (const { pid, stat } of sessionProcesses(sid)) {
+        const kb = Number(stat[21]) * PAGE_KB; // rss (pages)
+        all += kb;
         try {
-            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
-            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-            if (Number(fields[3]) !== sid) continue; // session
-            const kb = Number(fields[21]) * PAGE_KB; // rss (pages)
-            all += kb;
-            if (!exclude?.test(fs.readFileSync(`/proc/${entry}/cmdline`, "utf8"))) kept += kb;
+            if (!exclude?.test(fs.readFileSync(`/proc/${pid}/cmdline`, "utf8"))) kept += kb;
         } catch { /* exited meanwhile */ }
     }
     return { all, kept };

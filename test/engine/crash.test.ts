@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { killSession } from "../../tools/engine/cli";
 import { FACILITY_LA, NODES } from "../../stacks/local-topology";
 import { waitInStep } from "../../tools/demo/in-step";
 import { rows, takeOrders } from "../../tools/demo/workload";
@@ -31,7 +32,7 @@ describe("real engine: kill -9 in the middle of pulumi up", function () {
                 // Past the databases and catalog tables, while publications/subscriptions are being created.
                 if (!killed && created >= 12 && pid !== undefined) {
                     killed = true;
-                    process.kill(-pid, "SIGKILL");
+                    killSession(pid);
                 }
             },
         });

@@ -89,6 +89,33 @@ export interface RunOptions extends EngineOptions {
     processGroup?: boolean;
 }
 
+/**
+ * The processes of session `sid` (a CLI started with `processGroup`: its language host and plugins
+ * each run in a process group of their own, but all in its session), with their `/proc` stat
+ * fields after the command name.
+ */
+export function sessionProcesses(sid: number): { pid: number; stat: string[] }[] {
+    const found: { pid: number; stat: string[] }[] = [];
+    for (const entry of fs.readdirSync("/proc")) {
+        if (!/^\d+$/.test(entry)) continue;
+        try {
+            const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+            const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+            if (Number(fields[3]) === sid) found.push({ pid: Number(entry), stat: fields }); // fields[3]: session
+        } catch { /* exited meanwhile */ }
+    }
+    return found;
+}
+
+/** SIGKILL to every process of session `sid`: the CLI, its language host, program and plugins. */
+export function killSession(sid: number): number {
+    const processes = sessionProcesses(sid);
+    for (const { pid } of processes) {
+        try { process.kill(pid, "SIGKILL"); } catch { /* gone already */ }
+    }
+    return processes.length;
+}
+
 /** Runs `pulumi <args>` and resolves with its exit code and output (never rejects on a non-zero exit). */
 export function pulumi(args: string[], options: RunOptions = {}): Promise<EngineRun> {
     const started = Date.now();

@@ -26,6 +26,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -35,6 +36,15 @@ import (
 
 // version is set at build time (-X main.version=…) to the @pulumi/pulumi version of the lockfile.
 var version = "dev"
+
+// engineHealthInterval: how often the host checks that its engine is still there (upstream's
+// value); AGOGSAAS_ENGINE_HEALTH_INTERVAL (a Go duration) shortens it for the test that kills one.
+func engineHealthInterval() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("AGOGSAAS_ENGINE_HEALTH_INTERVAL")); err == nil && d > 0 {
+		return d
+	}
+	return 5 * time.Minute
+}
 
 // largeConfigBytes: above this the program gets its config through a pipe rather than
 // PULUMI_CONFIG (Linux refuses one environment string over 128 KiB; see config-from-fd.js).
@@ -74,11 +84,26 @@ func main() {
 			host.flagOptions[name] = *value
 		}
 	}
+	// Like the upstream hosts: stop when the engine that started us is gone (a killed CLI would
+	// otherwise leave this process behind for good).
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := make(chan bool)
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
+	if engineAddress != "" {
+		if err := rpcutil.Healthcheck(ctx, engineAddress, engineHealthInterval(), cancel); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot watch the engine at %s: %v\n", engineAddress, err)
+			os.Exit(1)
+		}
+	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Init: func(srv *grpc.Server) error {
 			pulumirpc.RegisterLanguageRuntimeServer(srv, host)
 			return nil
 		},
+		Cancel: stop,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: could not start the gRPC server: %v\n", err)
