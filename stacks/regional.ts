@@ -121,9 +121,10 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     const plan = planRegional(config);
     // What other stacks export (peers, edge stacks) is read and checked first: a contradiction creates nothing.
     const peerEndpoints = new Map(await Promise.all(config.peers.map(async (peer, i) => [peer.stack, await peerEndpoint(peer, i)] as const)));
+    const inline = new Set(plan.edgeSites.map((site) => site.facility.id));
     const edgeStackEndpoints = new Map(await Promise.all(config.facilities
         .map((facility, i) => [facility, i] as const)
-        .filter(([facility]) => !plan.edgeSites.some((site) => site.facility.id === facility.id))
+        .filter(([facility]) => !inline.has(facility.id))
         .map(async ([facility, i]) => [facility.id, await edgeStackEndpoint(facility, i)] as const)));
     const cluster = new RegionalCluster(plan.clusterName, plan.clusterArgs);
     const onCluster = { provider: cluster.k8sProvider };
