@@ -19,13 +19,39 @@ const FAKE_KUBECONFIG = (name: string): string =>
         `users: [{name: ${name}, user: {token: mock-token}}]`,
     ].join("\n");
 
-/** The referencing stack's config entry for a referenced stack: its facility (an edge stack) or peer. */
-function declaredEntry(reference: string, key: "facilities" | "peers"): Record<string, unknown> | undefined {
-    const raw = pulumi.runtime.allConfig();
-    const project = pulumi.getProject();
-    const list = JSON.parse(raw[`${project}:${key}`] ?? "[]") as Record<string, unknown>[];
-    if (key === "peers") return list.find((p) => p.stackReference === reference);
-    return list.find((f) => (f.edgeStack ?? `edge-${String(f.id).slice("facility-".length)}`) === reference);
+type Entry = Record<string, unknown>;
+
+/** What the referencing stack's config declares of the stacks it references: its zone, its facilities and peers by stack reference. */
+interface DeclaredReferences {
+    zone?: string;
+    facilities: Map<string, Entry>;
+    peers: Map<string, Entry>;
+}
+
+/** Indexed once per synthesized config: a 1,000-facility stack has 1,000 references to answer. */
+const declaredByConfig = new WeakMap<Readonly<Record<string, string>>, DeclaredReferences>();
+
+function declaredReferences(config: Readonly<Record<string, string>>): DeclaredReferences {
+    let declared = declaredByConfig.get(config);
+    if (!declared) {
+        const project = pulumi.getProject();
+        // The first entry naming a reference wins (as a lookup in config order would).
+        const byReference = (key: string, referenceOf: (entry: Entry) => unknown) => {
+            const index = new Map<string, Entry>();
+            for (const entry of JSON.parse(config[`${project}:${key}`] ?? "[]") as Entry[]) {
+                const reference = referenceOf(entry);
+                if (typeof reference === "string" && !index.has(reference)) index.set(reference, entry);
+            }
+            return index;
+        };
+        declared = {
+            zone: config[`${project}:zone`],
+            facilities: byReference("facilities", (f) => f.edgeStack ?? `edge-${String(f.id).slice("facility-".length)}`),
+            peers: byReference("peers", (p) => p.stackReference),
+        };
+        declaredByConfig.set(config, declared);
+    }
+    return declared;
 }
 
 /**
@@ -35,14 +61,14 @@ function declaredEntry(reference: string, key: "facilities" | "peers"): Record<s
  * referencing stack's config declares of it: the synth shows the graph of a consistent fleet; the
  * contradictions are tested on the real engine (test/engine/stack-references.test.ts).
  */
-function fakeStackReference(reference: string): Outputs {
+function fakeStackReference(reference: string, config: Readonly<Record<string, string>>): Outputs {
     const stack = reference.split("/").pop() ?? reference;
-    const zoneOfStack = pulumi.runtime.allConfig()[`${pulumi.getProject()}:zone`];
+    const declared = declaredReferences(config);
     if (stack.startsWith("edge-")) {
-        const facility = declaredEntry(reference, "facilities") ?? {};
+        const facility = declared.facilities.get(reference) ?? {};
         return {
             outputs: {
-                zone: facility.zone ?? zoneOfStack,
+                zone: facility.zone ?? declared.zone,
                 facilityId: facility.id ?? `facility-${stack.slice("edge-".length)}`,
                 facility: { id: facility.id, tenant: facility.tenant },
                 databaseEndpoint: { host: `${stack}.vpn.example.invalid`, port: 5436, database: "agogsaas_edge" },
@@ -54,7 +80,7 @@ function fakeStackReference(reference: string): Outputs {
             secretOutputNames: ["adminPassword", "replicationPassword"],
         };
     }
-    const peer = declaredEntry(reference, "peers") ?? {};
+    const peer = declared.peers.get(reference) ?? {};
     return {
         outputs: {
             peering: {
@@ -76,9 +102,9 @@ function fakeStackReference(reference: string): Outputs {
     };
 }
 
-/** Per type token: outputs the real provider would add to the inputs. */
-const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs) => Outputs> = {
-    "pulumi:pulumi:StackReference": (a) => fakeStackReference(String(a.inputs.name)),
+/** Per type token: outputs the real provider would add to the inputs (given the stack's config). */
+const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs, config: Readonly<Record<string, string>>) => Outputs> = {
+    "pulumi:pulumi:StackReference": (a, config) => fakeStackReference(String(a.inputs.name), config),
     "random:index/randomPassword:RandomPassword": (a) => ({ result: `mock-password-${a.name}` }),
     "random:index/randomString:RandomString": (a) => ({ result: `mock-${a.name}` }),
     "aws:ec2/vpc:Vpc": (a) => ({ arn: `arn:aws:ec2:mock:vpc/${a.name}` }),
@@ -104,9 +130,9 @@ const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs) => Outputs> = {
     "azure-native:containerservice:ManagedCluster": (a) => ({ fqdn: `${a.name}.hcp.example.invalid` }),
 };
 
-/** Outputs for a registered resource: its inputs plus type-specific outputs. */
-export function mockResourceState(args: MockResourceArgs): Outputs {
-    const extra = RESOURCE_OUTPUTS[args.type]?.(args) ?? {};
+/** Outputs for a registered resource of a stack with `config`: its inputs plus type-specific outputs. */
+export function mockResourceState(args: MockResourceArgs, config: Readonly<Record<string, string>>): Outputs {
+    const extra = RESOURCE_OUTPUTS[args.type]?.(args, config) ?? {};
     return { ...args.inputs, name: args.inputs.name ?? args.name, ...extra };
 }
 

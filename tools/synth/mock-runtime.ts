@@ -239,10 +239,10 @@ class RecordingMonitor extends MockMonitor {
     }
 }
 
-function defaultMocks(overrides: Partial<Mocks> | undefined): Mocks {
+function defaultMocks(overrides: Partial<Mocks> | undefined, config: Readonly<Record<string, string>>): Mocks {
     return {
         newResource: (args: MockResourceArgs) =>
-            overrides?.newResource?.(args) ?? { id: `${args.name}-id`, state: mockResourceState(args) },
+            overrides?.newResource?.(args) ?? { id: `${args.name}-id`, state: mockResourceState(args, config) },
         call: (args: MockCallArgs) => overrides?.call?.(args) ?? mockCallResult(args),
     };
 }
@@ -252,11 +252,12 @@ function defaultMocks(overrides: Partial<Mocks> | undefined): Mocks {
  * Throws {@link SynthError} (with the partial graph) when the program throws.
  */
 export async function synthesize(options: SynthOptions): Promise<SynthResult> {
-    const monitor = new RecordingMonitor(defaultMocks(options.mocks), options.recordForReplay === true);
+    const config = options.config ?? {};
+    const monitor = new RecordingMonitor(defaultMocks(options.mocks, config), options.recordForReplay === true);
     // What setMocks does, but with our recording monitor.
     pulumi.runtime.setMockOptions(monitor, options.project, options.stack, options.preview ?? false);
     enableMockFeatures();
-    pulumi.runtime.setAllConfig(options.config ?? {}, options.secretKeys ?? []);
+    pulumi.runtime.setAllConfig(config, options.secretKeys ?? []);
 
     const result = (): SynthResult => ({
         project: options.project,
