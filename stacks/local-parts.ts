@@ -23,12 +23,12 @@ import { ReplicationMesh, MeshNode, ReplicationMeshArgs } from "../components/re
 import type { MeshFlow, MeshPublication } from "../components/replication/types";
 import { validateMesh } from "../components/replication/validation";
 import { ZONES, Zone, tablesOfClass } from "../components/sovereignty";
-import { PROJECT, PeerConfig, RawConfig, parsePlacementAndPeers, readStackReference } from "./config";
+import { PROJECT, PeerConfig, RawConfig, configKey, parsePlacementAndPeers, readStackReference } from "./config";
 import { readChoice } from "./config-fields";
 import { DeclaredEdge, EDGE_OUTPUTS, FacilityEndpoint, checkedEdgeStackEndpoint } from "./facility-endpoints";
 import { PEERING_DATABASE, peeringNodeName, peeringPublicationName } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
-import { FACILITY_FRA, FACILITY_LA, NODES, TENANT } from "./local-topology";
+import { FACILITY_FRA, FACILITY_LA, NODES, TENANT, TENANT_FILTER, facilityFilter } from "./local-topology";
 import type { StackOutputs } from "./program";
 import {
     LOCAL_MESH_NAME, LOCAL_SUPERUSER, LocalConfig, LocalServer, derivedReplicationPassword, localCapacity, localPassword,
@@ -75,8 +75,6 @@ export interface LocalPartConfig {
     edgeStack?: string;
 }
 
-const key = (name: string) => `agogsaas:${name}`;
-
 /** Reads `localPart`, the placement, `peers` and `localEdgeStack` of a local stack and checks them against its LocalConfig; throws naming the key. */
 export function parseLocalPartConfig(raw: RawConfig, config: LocalConfig, project = PROJECT): LocalPartConfig {
     const partKey = `${project}:localPart`;
@@ -92,23 +90,21 @@ export function parseLocalPartConfig(raw: RawConfig, config: LocalConfig, projec
 
 /** Checks what only makes sense for some parts; throws naming the key. */
 function checkPartConfig(config: LocalConfig, part: LocalPartConfig): void {
+    // `peers` and `localEdgeStack` belong to region parts only.
+    const refuseRegionSettings = (why: string) => {
+        for (const [name, given] of [["peers", part.peers.length > 0], ["localEdgeStack", part.edgeStack !== undefined]] as const) {
+            if (given) throw new ValidationError(configKey(name), `a setting of a region part, and ${why}`, `"us-east" or "eu-central" as ${configKey("localPart")}`);
+        }
+    };
+    if (part.part === "all") return refuseRegionSettings(`${configKey("localPart")} is "all"`);
+    const edge = part.part in LOCAL_EDGE_PARTS ? LOCAL_EDGE_PARTS[part.part as keyof typeof LOCAL_EDGE_PARTS] : undefined;
+    const expected = edge ? edge.zone : LOCAL_REGION_PARTS[part.part as keyof typeof LOCAL_REGION_PARTS].zone;
     const { zone } = part.placement;
-    if (part.part === "all") {
-        for (const [name, given] of [["peers", part.peers.length > 0], ["localEdgeStack", part.edgeStack !== undefined]] as const) {
-            if (given) throw new ValidationError(key(name), `a setting of a region part, and ${key("localPart")} is "all"`, `"us-east" or "eu-central" as ${key("localPart")}`);
-        }
-        return;
-    }
-    const expected = part.part in LOCAL_EDGE_PARTS ? LOCAL_EDGE_PARTS[part.part as keyof typeof LOCAL_EDGE_PARTS].zone : LOCAL_REGION_PARTS[part.part as keyof typeof LOCAL_REGION_PARTS].zone;
-    if (zone !== expected) throw new SovereigntyError(key("zone"), `is "${zone}" but ${key("localPart")} "${part.part}" holds data of zone "${expected}"`, `"${expected}"`);
-    if (part.part in LOCAL_EDGE_PARTS) {
-        const edge = LOCAL_EDGE_PARTS[part.part as keyof typeof LOCAL_EDGE_PARTS];
-        const ids = config.edgeFacilities[edge.server as "edge_la" | "edge_fra"];
-        if (ids !== undefined && ids.length !== 1) throw new ValidationError(`${key("localEdgeFacilities")}.${edge.server}`, `an edge stack deploys one facility, found ${ids.length}`, "one facility id");
-        for (const [name, given] of [["peers", part.peers.length > 0], ["localEdgeStack", part.edgeStack !== undefined]] as const) {
-            if (given) throw new ValidationError(key(name), `a setting of a region part, and "${part.part}" is an edge`, `"us-east" or "eu-central" as ${key("localPart")}`);
-        }
-    }
+    if (zone !== expected) throw new SovereigntyError(configKey("zone"), `is "${zone}" but ${configKey("localPart")} "${part.part}" holds data of zone "${expected}"`, `"${expected}"`);
+    if (!edge) return;
+    const ids = config.edgeFacilities[edge.server as "edge_la" | "edge_fra"];
+    if (ids !== undefined && ids.length !== 1) throw new ValidationError(`${configKey("localEdgeFacilities")}.${edge.server}`, `an edge stack deploys one facility, found ${ids.length}`, "one facility id");
+    refuseRegionSettings(`"${part.part}" is an edge`);
 }
 
 const ssl = "disable" as const;
@@ -145,8 +141,8 @@ export function regionPartPlan(config: LocalConfig, part: LocalPartConfig & { pa
     const ownRows = { column: "region", equals: part.part };
     const facilityIds = config.edgeFacilities[edge.server as "edge_la" | "edge_fra"] ?? [edge.facility];
     const flows: MeshFlow[] = [
-        { from: edge.node, to: anchor, tables: tablesOfClass("operational"), rowFilter: facilityIds.length === 1 ? { column: "facility_id", equals: facilityIds[0] } : { column: "facility_id", in: facilityIds } },
-        { from: anchor, to: edge.node, tables: tablesOfClass("master"), rowFilter: { column: "tenant_id", equals: TENANT } },
+        { from: edge.node, to: anchor, tables: tablesOfClass("operational"), rowFilter: facilityFilter(facilityIds) },
+        { from: anchor, to: edge.node, tables: tablesOfClass("master"), rowFilter: TENANT_FILTER },
         ...region.regional.slice(1).map((other) => ({ from: anchor, to: other.node, tables: [...tablesOfClass("operational"), ...tablesOfClass("master"), ...aggregates] })),
         { from: anchor, to: peering, tables: aggregates, rowFilter: ownRows },
         ...part.peers.map((peer) => ({
@@ -228,8 +224,8 @@ async function deployRegionPart(config: LocalConfig, part: LocalPartConfig & { p
 /** The region part's factory from its edge stack: the same contract and checks as a regional stack's `edgeDeployment: stacks`. */
 function edgeStackEndpointOfPart(edgeStack: string, edge: EdgePart, facilityIds: string[]): Promise<FacilityEndpoint> {
     const declared: DeclaredEdge = {
-        zone: { key: key("zone"), value: edge.zone },
-        facilityId: { key: `${key("localEdgeFacilities")}.${edge.server}`, keyNote: `(default: ["${edge.facility}"])`, value: facilityIds.length === 1 ? facilityIds[0] : facilityIds.join(",") },
+        zone: { key: configKey("zone"), value: edge.zone },
+        facilityId: { key: `${configKey("localEdgeFacilities")}.${edge.server}`, keyNote: `(default: ["${edge.facility}"])`, value: facilityIds.length === 1 ? facilityIds[0] : facilityIds.join(",") },
     };
     return checkedEdgeStackEndpoint(new pulumi.StackReference(`${edge.node}-edge-stack`, { name: edgeStack }), edgeStack, declared);
 }

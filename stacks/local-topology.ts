@@ -47,8 +47,9 @@ export interface DemoNodeConnections {
 const OPERATIONAL = tablesOfClass("operational");
 const MASTER = tablesOfClass("master");
 /** One facility: `facility_id = id`; several (an edge hosting more than one): `facility_id IN (...)`. */
-const facility = (ids: readonly string[]) => ids.length === 1 ? { column: "facility_id", equals: ids[0] } : { column: "facility_id", in: [...ids] };
-const tenant = { column: "tenant_id", equals: TENANT };
+export const facilityFilter = (ids: readonly string[]) => ids.length === 1 ? { column: "facility_id", equals: ids[0] } : { column: "facility_id", in: [...ids] };
+/** The demo's one tenant: its master data reaches the edges. */
+export const TENANT_FILTER = { column: "tenant_id", equals: TENANT };
 
 function node(name: DemoNode, zone: "us" | "eu", role: "edge" | "regional", c: DemoNodeConnections, server?: string) {
     return {
@@ -82,10 +83,10 @@ export function demoMeshArgs(c: DemoNodeConnections, options: DemoMeshOptions = 
             node(NODES.euCentral, "eu", "regional", c),
         ],
         flows: [
-            { from: NODES.edgeLa, to: NODES.blue, tables: OPERATIONAL, rowFilter: facility(la) },
-            { from: NODES.blue, to: NODES.edgeLa, tables: MASTER, rowFilter: tenant },
-            { from: NODES.edgeFra, to: NODES.euCentral, tables: OPERATIONAL, rowFilter: facility(fra) },
-            { from: NODES.euCentral, to: NODES.edgeFra, tables: MASTER, rowFilter: tenant },
+            { from: NODES.edgeLa, to: NODES.blue, tables: OPERATIONAL, rowFilter: facilityFilter(la) },
+            { from: NODES.blue, to: NODES.edgeLa, tables: MASTER, rowFilter: TENANT_FILTER },
+            { from: NODES.edgeFra, to: NODES.euCentral, tables: OPERATIONAL, rowFilter: facilityFilter(fra) },
+            { from: NODES.euCentral, to: NODES.edgeFra, tables: MASTER, rowFilter: TENANT_FILTER },
             // Green holds everything blue holds; origin any so rows blue received from LA are forwarded.
             { from: NODES.blue, to: NODES.green, tables: [...OPERATIONAL, ...MASTER, ...aggregates] },
             // Regions share aggregates both ways (the mesh makes this pair origin = none).
