@@ -3,13 +3,12 @@
  * engine of the shipped eu-central stack and of us-east with N generated facilities (inline
  * EdgeSites, bench/synth/fleet-config.ts), beside the bare-SDK program of the same resource graph
  * (bench/synth/replay.ts, plain wiring: see bench/engine-replay; recorded from the program under
- * the mock runtime) under the same
- * engine. The cloud providers are the preview-only STAND-IN plugins (tools/engine/stand-ins: their
+ * the mock runtime) under the same engine. The cloud providers are the preview-only STAND-IN plugins (tools/engine/stand-ins: their
  * real plugins cannot be built here; check echoes, diff compares, and the only functions answered
  * are aws getPartition / getAvailabilityZones), so no cloud is called. Peers and edge stacks come
  * from config (writePreviewableVariant). For each: wall seconds, peak RSS of the engine's session
- * (every plugin included), resources in the plan; for eu-central the library also with the SDK's own stack capture
- * (AGOGSAAS_STACK_CAPTURE=sdk, no tuning). Run with plain node. Writes nothing but stdout.
+ * (every plugin included), resources in the plan; for eu-central the library also with the SDK's
+ * own stack capture (AGOGSAAS_STACK_CAPTURE=sdk, no tuning). Run with plain node. Writes nothing but stdout.
  *
  * Not 1,000 facilities inline: the engine starts one plugin process per provider resource, and
  * an inline fleet has a Docker provider per facility. At 1,000 that is 1,000 plugin processes
@@ -51,7 +50,7 @@ function record(project: string, stack: string, config: Record<string, string>, 
 function planned(run: EngineRun): { resources: number; urns: Set<string> } {
     if (run.code !== 0) throw new Error(`pulumi preview exited ${run.code}:\n${run.stdout.slice(-2000)}\n${run.stderr.slice(-3000)}`);
     const plan = JSON.parse(run.stdout) as { steps?: { urn: string; type?: string }[] };
-    const urns = new Set((plan.steps ?? []).map((s) => s.urn).filter((urn) => !urn.endsWith("::pulumi:pulumi:Stack") && !urn.includes("::pulumi:pulumi:Stack::")));
+    const urns = new Set((plan.steps ?? []).map((s) => s.urn).filter((urn) => !urn.includes("::pulumi:pulumi:Stack::")));
     return { resources: urns.size, urns };
 }
 

@@ -10,7 +10,6 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { LOCAL_PASSWORD_ENV } from "../stacks/local";
 import { startLocalPg } from "../tools/local-pg/cluster";
 import { CHECKOUT, engineVersion, installEngine } from "../tools/engine/cli";
 import { LocalStack, stateFigures } from "../tools/engine/local-stack";
@@ -36,7 +35,7 @@ async function measure(edges: number): Promise<string> {
         } }));
         const stack = new LocalStack({ stateDir: path.join(dir, "state"), password, configFile, stack: `edges-${edges}`, project: PROJECT });
         await stack.init();
-        const opts = (onSpawn: (pid: number) => void) => ({ processGroup: true, onSpawn, env: { [LOCAL_PASSWORD_ENV]: password } });
+        const opts = (onSpawn: (pid: number) => void) => ({ processGroup: true, onSpawn });
         const up = await measured(`${edges} edge(s): pulumi up`, (s) => stack.up([], opts(s)));
         const state = stateFigures(stack.stateFile());
         const row = `| ${edges} | ${state.pgResources} | ${(state.totalBytes / 1024 / 1024).toFixed(2)} MiB | ${(state.bytesPerPgResource / 1024).toFixed(1)} KiB | ${(state.providerCodeBytes / 1024).toFixed(1)} KiB | ${(up.ms / 1000).toFixed(1)} s | ${up.peakMiB.toFixed(0)} MiB |`;
