@@ -304,7 +304,7 @@ func (h *languageHost) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulum
 	if len(config) <= largeConfigBytes {
 		cmd := exec.Command(h.nodeBin, args...)
 		cmd.Env = append(env, "PULUMI_CONFIG="+string(config))
-		return runProgram(cmd, programDir, func() {})
+		return runProgram(cmd, programDir)
 	}
 	// A large config goes through a pipe on the program's fd 3, read by the preload (which must
 	// come before the launcher) into PULUMI_CONFIG.
@@ -321,24 +321,21 @@ func (h *languageHost) Run(_ context.Context, req *pulumirpc.RunRequest) (*pulum
 	cmd := exec.Command(h.nodeBin, append([]string{"--require", filepath.Join(filepath.Dir(self), configPreload)}, args...)...)
 	cmd.ExtraFiles = []*os.File{reader}
 	cmd.Env = append(env, "AGOGSAAS_PULUMI_CONFIG_FD=3")
-	return runProgram(cmd, programDir, func() {
-		go func() {
-			_, _ = writer.Write(config)
-			_ = writer.Close()
-		}()
-	})
+	// Written while the program reads it (a pipe holds 64 KiB); a program that dies first unblocks
+	// the write through the deferred Close.
+	go func() {
+		_, _ = writer.Write(config)
+		_ = writer.Close()
+	}()
+	return runProgram(cmd, programDir)
 }
 
-// runProgram runs the program's node process to its end (started is called once it runs) and
-// maps its exit to the RunResponse the engine expects.
-func runProgram(cmd *exec.Cmd, programDir string, started func()) (*pulumirpc.RunResponse, error) {
+// runProgram runs the program's node process to its end and maps its exit to the RunResponse the
+// engine expects.
+func runProgram(cmd *exec.Cmd, programDir string) (*pulumirpc.RunResponse, error) {
 	cmd.Dir = programDir
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	if err := cmd.Start(); err != nil {
-		return &pulumirpc.RunResponse{Error: fmt.Sprintf("could not run node: %v", err)}, nil
-	}
-	started()
-	if err := cmd.Wait(); err != nil {
+	if err := cmd.Run(); err != nil {
 		var exitErr *exec.ExitError
 		if errors.As(err, &exitErr) {
 			if exitErr.ExitCode() == exitAfterReportedError {
