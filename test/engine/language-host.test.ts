@@ -26,6 +26,8 @@ describe("our Node.js language host", function () {
             env: { ...process.env, AGOGSAAS_ENGINE_HEALTH_INTERVAL: "200ms" }, stdio: ["ignore", "pipe", "pipe"],
         });
         const exited = new Promise<number | null>((resolve) => host.on("exit", (code) => resolve(code)));
+        /** "exited" as soon as the host exits, "running" if it still runs after `ms`. */
+        const stateWithin = (ms: number) => Promise.race([exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("running"), ms))]);
         try {
             const port = await new Promise<string>((resolve, reject) => {
                 host.stdout.once("data", (chunk: Buffer) => resolve(chunk.toString().trim()));
@@ -33,11 +35,9 @@ describe("our Node.js language host", function () {
             });
             assert.match(port, /^\d+$/, "the host prints its port first");
             // Several health checks pass: it keeps serving.
-            const early = await Promise.race([exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("running"), 1500))]);
-            assert.strictEqual(early, "running");
+            assert.strictEqual(await stateWithin(1500), "running");
             engine.stop();
-            const outcome = await Promise.race([exited.then(() => "exited"), new Promise((r) => setTimeout(() => r("still running"), 10_000))]);
-            assert.strictEqual(outcome, "exited", "the host must stop once its engine is gone");
+            assert.strictEqual(await stateWithin(10_000), "exited", "the host must stop once its engine is gone");
         } finally {
             host.kill("SIGKILL");
             engine.stop();
