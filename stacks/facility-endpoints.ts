@@ -143,8 +143,11 @@ export async function checkedEdgeStackEndpoint(ref: pulumi.StackReference, stack
             settle();
             return checked;
         } catch (error) {
+            // Reported through the await below, before anything registers. Not thrown here: nothing
+            // consumes this Output then, and its rejection would reach the SDK's handler of unhandled
+            // rejections (which formats it with util.inspect: the slow path of stacks/program-error.ts).
             settle(error);
-            throw error;
+            return undefined as unknown as EdgeStackOutputs;
         }
     });
     await checkedOnce;
