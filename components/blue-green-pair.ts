@@ -16,6 +16,8 @@ import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
 import { appLabels } from "./k8s/labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writableScratch } from "./k8s/security";
 import type { DatabaseConnection, DatabaseProvisioner } from "./regional/types";
+import type { PrometheusRuleGroup } from "./regional/addons";
+import { BlueGreenAlertThresholds, blueGreenAlertRules } from "./bluegreen/alerts";
 
 export type Color = "blue" | "green";
 export const COLORS: readonly Color[] = ["blue", "green"];
@@ -341,6 +343,14 @@ export class BlueGreenPair extends pulumi.ComponentResource {
             previewServiceName: this.previewServiceName,
             url: this.url,
         });
+    }
+
+    /**
+     * The pair's health alerts as a rule group (active colour down or below its floor, standby not
+     * ready), for `RegionalCluster.addPrometheusRules`. They name the active colour of these settings.
+     */
+    public healthRuleGroup(thresholds?: BlueGreenAlertThresholds): PrometheusRuleGroup {
+        return { name: `${this.settings.app}-blue-green`, rules: blueGreenAlertRules(this.settings, thresholds) };
     }
 
     private deployColor(name: string, s: ResolvedBlueGreenArgs, spec: ResolvedColor, args: BlueGreenPairArgs, parent: pulumi.CustomResourceOptions): ColorResources {

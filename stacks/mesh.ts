@@ -94,6 +94,9 @@ export function edgeNodeName(facilityId: string): string {
     return `edge_${facilityId.slice("facility-".length).replace(/-/g, "_")}`;
 }
 
+/** Every name {@link edgeNodeName} gives, as a regular expression (the EdgeOffline alert watches their subscriptions). */
+export const EDGE_NODE_PATTERN = "edge_[a-z0-9_]+";
+
 /** Extra roles the replication role needs per cloud: RDS has no REPLICATION attribute for customers. */
 const REPLICATION_GRANT_ROLES: Readonly<Record<Cloud, string[] | undefined>> = { aws: ["rds_replication"], azure: undefined };
 

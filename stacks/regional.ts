@@ -18,7 +18,7 @@ import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummaries, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
-import { MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
+import { EDGE_NODE_PATTERN, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
@@ -168,12 +168,15 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         // One resource per facility for its replication objects: what a 1,000-facility stack can afford (docs/scale.md).
         bundleEdges: true,
     });
-    // Lag and retained-WAL alerts, fed by one postgres_exporter per mesh database of this server.
+    // Lag, retained-WAL and edge-offline alerts, fed by one postgres_exporter per mesh database of this server.
     new MeshMonitoring("mesh-monitoring", {
         cluster,
         connection: adminConnection(peeringDatabase),
         databases: { ...Object.fromEntries(COLORS.map((color) => [color, backendDatabases[color]!.database!.database])), peering: peeringDatabase.database },
+        edgeNodes: EDGE_NODE_PATTERN,
     });
+    // Blue/green health of every app, from kube-state-metrics; the rules follow activeColor.
+    cluster.addPrometheusRules("blue-green-alerts", APPS.map((app) => pairs[app].healthRuleGroup()));
 
     // The gateway reaches this region's backend inside the cluster (personal types never leave it).
     const backendUrl = pulumi.interpolate`http://${pairs.backend.activeServiceName}.${APP_NAMESPACE}.svc.cluster.local:${APP_SPECS.backend.port}${SUBGRAPH_PATHS.regional}`;

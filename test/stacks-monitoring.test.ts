@@ -16,6 +16,7 @@ import { RegionalCluster } from "../components/regional-cluster";
 import { meshAlertRules } from "../components/replication/alerts";
 import { EXPORTER_CHART, MeshMonitoring, MeshMonitoringArgs } from "../components/replication/monitoring";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
+import { EDGE_NODE_PATTERN } from "../stacks/mesh";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["us-east", "eu-central", "apac"];
@@ -68,14 +69,17 @@ describe("regional stacks install the mesh monitoring (mock runtime)", () => {
                 return { configMap, file: parse(data["queries.yaml"]) as QueryFile };
             };
 
-            it("has the PrometheusRule with every mesh alert, in kube-prometheus-stack's namespace, selected by it", () => {
+            it("has the PrometheusRule with every mesh alert (EdgeOffline included), in kube-prometheus-stack's namespace, selected by it", () => {
                 const r = results[stack];
-                const rule = only(r, (x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule", "PrometheusRule");
+                const rule = only(r, (x) => x.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule" && x.name === "mesh-monitoring-alerts", "mesh PrometheusRule");
                 const inputs = rule.inputs as { metadata: { namespace: string }; spec: { groups: Array<{ rules: Array<{ alert: string; expr: string; for: string }> }> } };
                 assert.strictEqual(inputs.metadata.namespace, "monitoring");
                 const rules = inputs.spec.groups.flatMap((g) => g.rules);
-                assert.deepStrictEqual(rules.map((x) => x.alert).sort(), meshAlertRules().map((x) => x.alert).sort());
-                assert.deepStrictEqual(rules.map((x) => x.expr).sort(), meshAlertRules().map((x) => x.expr).sort());
+                const expected = meshAlertRules({}, { edgeNodes: EDGE_NODE_PATTERN });
+                assert.deepStrictEqual(rules.map((x) => x.alert).sort(), expected.map((x) => x.alert).sort());
+                // Thresholds are test/monitoring/promtool.test.ts's subject; retained WAL follows the server's budget.
+                const sameExpr = (x: { alert: string }) => x.alert !== "MeshSlotRetainedWalHigh";
+                assert.deepStrictEqual(rules.filter(sameExpr).map((x) => x.expr).sort(), expected.filter(sameExpr).map((x) => x.expr).sort());
                 const kps = only(r, (x) => x.type === RELEASE && x.inputs.chart === CHARTS.monitoring.chart, "kube-prometheus-stack");
                 assert.ok(rule.dependencies.includes(kps.urn), "the rule waits for the PrometheusRule CRD");
                 const spec = (kps.inputs.values as any).prometheus.prometheusSpec;
@@ -199,6 +203,14 @@ describe("MeshMonitoring refuses bad args before registering anything", () => {
         assert.match(await rejected(true, { databases: {} }), /databases.*at least one/);
         assert.match(await rejected(true, { databases: { blue: "Backend-Blue" } }), /databases\.blue.*not a plain SQL identifier/);
         assert.match(await rejected(true, { databases: { Blue_DB: "backend_blue" } }), /databases key "Blue_DB".*DNS-1123 label/);
+    });
+    it("a threshold that is not a positive number or a duration, an edge pattern that is not a regular expression", async () => {
+        assert.match(await rejected(true, { thresholds: { lagSeconds: -1 } }), /thresholds\.lagSeconds.*positive number/);
+        assert.match(await rejected(true, { thresholds: { retainedBytes: Number.NaN } }), /thresholds\.retainedBytes.*positive number/);
+        assert.match(await rejected(true, { thresholds: { edgeOfflineSeconds: 0 } }), /thresholds\.edgeOfflineSeconds.*positive number/);
+        assert.match(await rejected(true, { thresholds: { for: "5 minutes" } }), /thresholds\.for.*Prometheus duration/);
+        assert.match(await rejected(true, { edgeNodes: "edge_(" }), /edgeNodes.*not a regular expression/);
+        assert.match(await rejected(true, { edgeNodes: 'edge"}' }), /edgeNodes.*without quotes/);
     });
     it("a component name that cannot prefix Kubernetes objects", async () => {
         assert.match(await rejected(true, {}, "Mesh_Monitoring"), /name.*DNS-1123 label/);

@@ -8,6 +8,7 @@
  * collectors a given exporter version ships.
  */
 import { stringify } from "yaml";
+import { ValidationError } from "../errors";
 
 /** Thresholds; every field optional with its default. */
 export interface MeshAlertThresholds {
@@ -15,17 +16,71 @@ export interface MeshAlertThresholds {
     lagSeconds?: number;
     /** Unconfirmed WAL (bytes) on a slot that warns; default 256 MiB. */
     lagBytes?: number;
-    /** WAL retained by a slot (bytes) that warns; default 1 GiB (set near max_slot_wal_keep_size x 0.8). */
+    /** WAL retained by a slot (bytes) that warns; default 1 GiB (MeshMonitoring: 80% of the server's max_slot_wal_keep_size). */
     retainedBytes?: number;
+    /** Seconds without a message from an edge's publisher before the edge counts as offline; default 300. */
+    edgeOfflineSeconds?: number;
     /** How long a condition must hold before firing; default "5m" ("1m" for lost slots). */
     for?: string;
+}
+
+/** Which subscriptions of the mesh the edge alerts watch; every field optional with its default. */
+export interface MeshAlertScope {
+    /** Regular expression (PromQL/RE2, anchored) of the edge node names, e.g. `edge_.+`; their subscriptions `mesh_<edge>_to_<node>` get EdgeOffline. Default none (no edge alert). */
+    edgeNodes?: string;
+}
+
+/** A Prometheus duration as rules take it: `30s`, `5m`, `1h30m`. */
+const PROM_DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+
+/** `value`, checked to be a Prometheus duration (the error names `field`). */
+export function assertPromDuration(field: string, value: string): string {
+    if (typeof value !== "string" || !PROM_DURATION.test(value)) {
+        throw new ValidationError(field, `must be a Prometheus duration such as "5m" or "1h30m", got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+
+function positiveNumber(field: string, value: number | undefined, fallback: number): number {
+    if (value === undefined) return fallback;
+    if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) {
+        throw new ValidationError(field, `must be a positive number, got ${JSON.stringify(value)}`);
+    }
+    return value;
+}
+
+/** The thresholds with defaults filled, each checked (errors name `thresholds.<field>`). */
+export function resolveMeshAlertThresholds(thresholds: MeshAlertThresholds = {}): Required<MeshAlertThresholds> {
+    if (thresholds === null || typeof thresholds !== "object") throw new ValidationError("thresholds", "must be an object of thresholds");
+    const holdFor = assertPromDuration("thresholds.for", thresholds.for ?? "5m");
+    return {
+        lagSeconds: positiveNumber("thresholds.lagSeconds", thresholds.lagSeconds, 5),
+        lagBytes: positiveNumber("thresholds.lagBytes", thresholds.lagBytes, 256 * 1024 * 1024),
+        retainedBytes: positiveNumber("thresholds.retainedBytes", thresholds.retainedBytes, 1024 * 1024 * 1024),
+        edgeOfflineSeconds: positiveNumber("thresholds.edgeOfflineSeconds", thresholds.edgeOfflineSeconds, 300),
+        for: holdFor,
+    };
+}
+
+/** The edge-name pattern, checked: a regular expression that fits in a PromQL string. */
+export function assertEdgeNodePattern(field: string, pattern: string): string {
+    if (typeof pattern !== "string" || pattern.length === 0 || /["\\\n`]/.test(pattern)) {
+        throw new ValidationError(field, `must be a non-empty regular expression without quotes, backslashes or newlines (e.g. "edge_.+"), got ${JSON.stringify(pattern)}`);
+    }
+    try {
+        new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+        throw new ValidationError(field, `is not a regular expression: ${(err as Error).message}`);
+    }
+    return pattern;
 }
 
 export interface AlertRule {
     alert: string;
     expr: string;
     for: string;
-    labels: { severity: "warning" | "critical" };
+    /** `severity`, plus labels that route the alert (e.g. `app`). */
+    labels: { severity: "warning" | "critical"; [label: string]: string };
     annotations: { summary: string; description: string };
 }
 
@@ -74,24 +129,25 @@ export function exporterQueries(): Record<string, unknown> {
     };
 }
 
-/** The alert rules: lag (time and bytes), retained WAL, disabled subscription, repeated apply errors, lost slot. */
-export function meshAlertRules(thresholds: MeshAlertThresholds = {}): AlertRule[] {
-    const lagSeconds = thresholds.lagSeconds ?? 5;
-    const lagBytes = thresholds.lagBytes ?? 256 * 1024 * 1024;
-    const retained = thresholds.retainedBytes ?? 1024 * 1024 * 1024;
-    const holdFor = thresholds.for ?? "5m";
+/**
+ * The alert rules: lag (time and bytes), retained WAL, disabled subscription, repeated apply
+ * errors, lost slot, and (with `scope.edgeNodes`) an edge whose publisher has gone silent.
+ */
+export function meshAlertRules(thresholds: MeshAlertThresholds = {}, scope: MeshAlertScope = {}): AlertRule[] {
+    const { lagSeconds, lagBytes, retainedBytes: retained, edgeOfflineSeconds, for: holdFor } = resolveMeshAlertThresholds(thresholds);
+    const edgeNodes = scope.edgeNodes === undefined ? undefined : assertEdgeNodePattern("edgeNodes", scope.edgeNodes);
     return [
         {
             alert: "MeshReplicationLagHigh",
             expr: `max by (slot_name) (agogsaas_mesh_sender_replay_lag_seconds) > ${lagSeconds}`,
             for: holdFor, labels: { severity: "warning" },
-            annotations: { summary: "Replication {{ $labels.slot_name }} lags", description: `Apply lag above ${lagSeconds}s: {{ $value }}s.` },
+            annotations: { summary: "Replication {{ $labels.slot_name }} lags", description: `Apply lag above ${lagSeconds}s: {{ printf "%.1f" $value }}s.` },
         },
         {
             alert: "MeshReplicationBacklogHigh",
             expr: `max by (slot_name) (agogsaas_mesh_slot_lag_bytes) > ${lagBytes}`,
             for: holdFor, labels: { severity: "warning" },
-            annotations: { summary: "Replication {{ $labels.slot_name }} has a backlog", description: `Unapplied WAL above ${lagBytes} bytes: {{ $value }}.` },
+            annotations: { summary: "Replication {{ $labels.slot_name }} has a backlog", description: `Unapplied WAL above ${lagBytes} bytes: {{ printf "%.0f" $value }}.` },
         },
         {
             alert: "MeshSlotRetainedWalHigh",
@@ -99,7 +155,7 @@ export function meshAlertRules(thresholds: MeshAlertThresholds = {}): AlertRule[
             for: holdFor, labels: { severity: "warning" },
             annotations: {
                 summary: "Slot {{ $labels.slot_name }} retains much WAL",
-                description: `WAL retained above ${retained} bytes ({{ $value }}): the subscriber is away; at max_slot_wal_keep_size the slot is lost.`,
+                description: `WAL retained above ${retained} bytes ({{ printf "%.0f" $value }}): the subscriber is away; at max_slot_wal_keep_size the slot is lost.`,
             },
         },
         {
@@ -112,7 +168,7 @@ export function meshAlertRules(thresholds: MeshAlertThresholds = {}): AlertRule[
             alert: "MeshApplyErrors",
             expr: "increase(agogsaas_mesh_subscription_apply_errors[15m]) > 3",
             for: holdFor, labels: { severity: "warning" },
-            annotations: { summary: "Subscription {{ $labels.subscription }} keeps failing", description: "The apply worker errored {{ $value }} times in 15 minutes (a conflict or an unreachable publisher): see the subscriber's log." },
+            annotations: { summary: "Subscription {{ $labels.subscription }} keeps failing", description: "The apply worker errored {{ printf \"%.0f\" $value }} times in 15 minutes (a conflict or an unreachable publisher): see the subscriber's log." },
         },
         {
             alert: "MeshSlotLost",
@@ -120,11 +176,35 @@ export function meshAlertRules(thresholds: MeshAlertThresholds = {}): AlertRule[
             for: "1m", labels: { severity: "critical" },
             annotations: { summary: "Slot {{ $labels.slot_name }} lost", description: "slot lost: rebuild with full copy needed (WAL past max_slot_wal_keep_size was removed)." },
         },
+        ...(edgeNodes === undefined ? [] : [edgeOfflineRule(edgeNodes, edgeOfflineSeconds, holdFor)]),
     ];
 }
 
+/**
+ * An edge is offline when a subscription to its publisher, still enabled, has no apply worker
+ * connected (age -1) or has heard nothing (data or the walsender's keepalive, sent at least every
+ * wal_sender_timeout / 2 = 30 s by default) for `offlineSeconds`. A disabled subscription is
+ * MeshSubscriptionDisabled's, not this one's.
+ */
+function edgeOfflineRule(edgeNodes: string, offlineSeconds: number, holdFor: string): AlertRule {
+    const selector = `{subscription=~"mesh_(${edgeNodes})_to_.+"}`;
+    const age = `max by (subscription) (agogsaas_mesh_subscription_last_message_age_seconds${selector})`;
+    const enabled = `max by (subscription) (agogsaas_mesh_subscription_enabled${selector}) == 1`;
+    const silent = `(${age} > ${offlineSeconds} or ${age} < 0) and on (subscription) (${enabled})`;
+    return {
+        alert: "EdgeOffline",
+        // The edge's node name as a label of its own, for routing and the message.
+        expr: `label_replace(${silent}, "edge", "$1", "subscription", "mesh_(${edgeNodes})_to_.+")`,
+        for: holdFor, labels: { severity: "critical" },
+        annotations: {
+            summary: "Edge {{ $labels.edge }} is offline",
+            description: `Subscription {{ $labels.subscription }} has had no message from the edge for more than ${offlineSeconds}s (or no worker connected): the factory keeps working offline and its rows arrive when it is back, within the slot's WAL budget.`,
+        },
+    };
+}
+
 /** A `monitoring.coreos.com/v1` PrometheusRule manifest (object) for kube-prometheus-stack. */
-export function meshPrometheusRule(options: { name?: string; namespace?: string; labels?: Record<string, string>; thresholds?: MeshAlertThresholds } = {}) {
+export function meshPrometheusRule(options: { name?: string; namespace?: string; labels?: Record<string, string>; thresholds?: MeshAlertThresholds; scope?: MeshAlertScope } = {}) {
     return {
         apiVersion: "monitoring.coreos.com/v1",
         kind: "PrometheusRule",
@@ -134,7 +214,7 @@ export function meshPrometheusRule(options: { name?: string; namespace?: string;
             // kube-prometheus-stack selects rules by its release label; default release name "kube-prometheus-stack".
             labels: { release: "kube-prometheus-stack", ...(options.labels ?? {}) },
         },
-        spec: { groups: [{ name: "agogsaas-replication-mesh", rules: meshAlertRules(options.thresholds) }] },
+        spec: { groups: [{ name: "agogsaas-replication-mesh", rules: meshAlertRules(options.thresholds, options.scope) }] },
     };
 }
 

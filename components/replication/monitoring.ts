@@ -23,7 +23,7 @@ import type { RegionalCluster } from "../regional-cluster";
 import type { PgConnectionInput } from "../postgres/connection";
 import { assertSqlIdentifier } from "../postgres/sql";
 import { MonitoringRole, assertMonitoringRoleName } from "../postgres/monitoring-role";
-import { MeshAlertThresholds, exporterQueriesYaml, meshAlertRules } from "./alerts";
+import { MeshAlertThresholds, assertEdgeNodePattern, exporterQueriesYaml, meshAlertRules } from "./alerts";
 
 /** Pinned chart (values shape: config.datasource, config.extraArgs, extraVolumes, serviceMonitor). Bump deliberately. */
 export const EXPORTER_CHART = {
@@ -39,8 +39,11 @@ export const PASSWORD_KEY = "password";
 /** Name of the rule group inside the PrometheusRule. */
 export const ALERT_GROUP = "agogsaas-replication-mesh";
 
-/** What MeshMonitoring needs of the cluster (a RegionalCluster provides it). */
-export type MonitoredCluster = Pick<RegionalCluster, "addons" | "k8sProvider" | "addPrometheusRules">;
+/** What MeshMonitoring needs of the cluster (a RegionalCluster provides it; its settings give the retained-WAL default). */
+export type MonitoredCluster = Pick<RegionalCluster, "addons" | "k8sProvider" | "addPrometheusRules"> & Partial<Pick<RegionalCluster, "settings">>;
+
+/** Share of the server's max_slot_wal_keep_size at which retained WAL warns: early enough to act before the slot is lost. */
+export const RETAINED_WAL_WARN_SHARE = 0.8;
 
 export interface MeshMonitoringArgs {
     /** The regional cluster; its monitoring add-on (kube-prometheus-stack) must be enabled. Required. */
@@ -53,11 +56,13 @@ export interface MeshMonitoringArgs {
     roleName?: string;
     /** Namespace of the exporters, their Secret, ConfigMap and the rules; default `monitoring` (kube-prometheus-stack's). */
     namespace?: string;
-    /** Alert thresholds; default those of {@link meshAlertRules}. */
+    /** Alert thresholds; default those of {@link meshAlertRules}, retainedBytes 80% of the cluster's `database.maxSlotWalKeepSizeMb`. */
     thresholds?: MeshAlertThresholds;
+    /** Regular expression of the mesh's edge node names (e.g. `edge_.+`): their subscriptions here get the EdgeOffline alert. Default none. */
+    edgeNodes?: string;
 }
 
-interface Resolved { roleName: string; namespace: string; targets: string[] }
+interface Resolved { roleName: string; namespace: string; targets: string[]; thresholds: MeshAlertThresholds }
 
 function resolve(name: string, args: MeshMonitoringArgs): Resolved {
     // The name prefixes Kubernetes objects and Helm releases (at most 53 characters).
@@ -76,7 +81,16 @@ function resolve(name: string, args: MeshMonitoringArgs): Resolved {
         const database = args.databases[key];
         if (typeof database === "string") assertSqlIdentifier(`databases.${key}`, database);
     }
-    return { roleName, namespace, targets };
+    if (args.edgeNodes !== undefined) assertEdgeNodePattern("edgeNodes", args.edgeNodes);
+    // The slot WAL budget the server is configured with is what "retains much WAL" is measured against.
+    const walBudgetMb = args.cluster.settings?.database.maxSlotWalKeepSizeMb;
+    const thresholds = {
+        ...(walBudgetMb === undefined ? {} : { retainedBytes: Math.floor(walBudgetMb * 1024 * 1024 * RETAINED_WAL_WARN_SHARE) }),
+        ...(args.thresholds ?? {}),
+    };
+    // Checked here, so that a bad threshold registers nothing.
+    meshAlertRules(thresholds, { edgeNodes: args.edgeNodes });
+    return { roleName, namespace, targets, thresholds };
 }
 
 export class MeshMonitoring extends pulumi.ComponentResource {
@@ -152,7 +166,7 @@ export class MeshMonitoring extends pulumi.ComponentResource {
             }, { ...onCluster, dependsOn: [cluster.addons.monitoring!, this.role, this.credentials, this.queries] });
         }
 
-        this.rules = cluster.addPrometheusRules(`${name}-alerts`, [{ name: ALERT_GROUP, rules: meshAlertRules(args.thresholds) }], { namespace: settings.namespace });
+        this.rules = cluster.addPrometheusRules(`${name}-alerts`, [{ name: ALERT_GROUP, rules: meshAlertRules(settings.thresholds, { edgeNodes: args.edgeNodes }) }], { namespace: settings.namespace });
 
         this.registerOutputs({ roleName: this.role.roleName, exporters: Object.keys(this.exporters) });
     }
