@@ -14,10 +14,13 @@ import { ValidationError, oneOf } from "./errors";
 import { assertZone, DataClassification, DATA_CLASSIFICATIONS, Zone } from "./sovereignty";
 import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
 import { appLabels } from "./k8s/labels";
+import { assertCpuQuantity, assertMemoryQuantity } from "./k8s/quantities";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writableScratch } from "./k8s/security";
 import type { DatabaseConnection, DatabaseProvisioner } from "./regional/types";
 import type { PrometheusRuleGroup } from "./regional/addons";
 import { BlueGreenAlertThresholds, blueGreenAlertRules } from "./bluegreen/alerts";
+import { CACHE_RESOURCES, ROLLING_SURGE, blueGreenFootprint } from "./bluegreen/footprint";
+import type { ResourceFootprint } from "./k8s/isolation";
 
 export type Color = "blue" | "green";
 export const COLORS: readonly Color[] = ["blue", "green"];
@@ -116,8 +119,6 @@ const RESERVED_ENV = ["ENVIRONMENT", "PORT", "REDIS_URL", "DATABASE_URL", "PGHOS
 const SECRET_LOOKING = /(PASSWORD|PASSWD|SECRET|TOKEN|PRIVATE_?KEY|API_?KEY|CREDENTIAL)/i;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
-const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/;
 
 interface ResolvedColor {
     color: Color;
@@ -149,13 +150,6 @@ export interface ResolvedBlueGreenArgs {
 function assertInteger(field: string, value: unknown, min: number, max: number): number {
     if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
         throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    }
-    return value;
-}
-
-function assertQuantity(field: string, value: string, pattern: RegExp, example: string): string {
-    if (typeof value !== "string" || !pattern.test(value)) {
-        throw new ValidationError(field, `${JSON.stringify(value)} is not a Kubernetes quantity`, `e.g. "${example}"`);
     }
     return value;
 }
@@ -215,10 +209,10 @@ export function resolveBlueGreenArgs(name: string, args: BlueGreenPairArgs): Res
 
     const r = args.resources ?? {};
     const resources: Required<ContainerResources> = {
-        cpuRequest: assertQuantity("resources.cpuRequest", r.cpuRequest ?? "250m", CPU_QUANTITY, "250m"),
-        memoryRequest: assertQuantity("resources.memoryRequest", r.memoryRequest ?? "256Mi", MEMORY_QUANTITY, "256Mi"),
-        cpuLimit: assertQuantity("resources.cpuLimit", r.cpuLimit ?? "1", CPU_QUANTITY, "1"),
-        memoryLimit: assertQuantity("resources.memoryLimit", r.memoryLimit ?? "512Mi", MEMORY_QUANTITY, "512Mi"),
+        cpuRequest: assertCpuQuantity("resources.cpuRequest", r.cpuRequest ?? "250m"),
+        memoryRequest: assertMemoryQuantity("resources.memoryRequest", r.memoryRequest ?? "256Mi"),
+        cpuLimit: assertCpuQuantity("resources.cpuLimit", r.cpuLimit ?? "1", "1"),
+        memoryLimit: assertMemoryQuantity("resources.memoryLimit", r.memoryLimit ?? "512Mi", "512Mi"),
     };
 
     const env = args.env ?? {};
@@ -353,6 +347,11 @@ export class BlueGreenPair extends pulumi.ComponentResource {
         return { name: `${this.settings.app}-blue-green`, rules: blueGreenAlertRules(this.settings, thresholds) };
     }
 
+    /** The most the pair asks of its namespace (both colours' peaks, caches, rollout surge): sum these into a quota. */
+    public footprint(): ResourceFootprint {
+        return blueGreenFootprint(this.settings);
+    }
+
     private deployColor(name: string, s: ResolvedBlueGreenArgs, spec: ResolvedColor, args: BlueGreenPairArgs, parent: pulumi.CustomResourceOptions): ColorResources {
         const { color, version, replicas } = spec;
         const objectName = `${s.app}-${color}`;
@@ -382,7 +381,7 @@ export class BlueGreenPair extends pulumi.ComponentResource {
                                 image: REDIS_IMAGE,
                                 args: ["--save", "", "--appendonly", "no", "--maxmemory", "200mb", "--maxmemory-policy", "allkeys-lru"],
                                 ports: [{ name: "redis", containerPort: REDIS_PORT }],
-                                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                                resources: CACHE_RESOURCES,
                                 livenessProbe: { tcpSocket: { port: "redis" }, initialDelaySeconds: 10, periodSeconds: 10 },
                                 readinessProbe: { exec: { command: ["redis-cli", "ping"] }, initialDelaySeconds: 5, periodSeconds: 5 },
                                 securityContext: restrictedContainerSecurityContext(REDIS_UID),
@@ -447,7 +446,7 @@ export class BlueGreenPair extends pulumi.ComponentResource {
                 replicas,
                 revisionHistoryLimit: 5,
                 selector: { matchLabels: selector },
-                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: `${ROLLING_SURGE * 100}%` } },
                 template: {
                     metadata: { labels: podLabels },
                     spec: {

@@ -25,6 +25,7 @@ import {
 import { appLabels } from "./k8s/labels";
 import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writableScratch } from "./k8s/security";
+import { NetworkPeer, TenantIsolation, podSecurityLabels } from "./k8s/isolation";
 
 export { composeSupergraph, ComposedSupergraph, SubgraphDefinition } from "./federation/compose";
 export { regionalSubgraphSdl, regionRootField, subgraphUrl, SubgraphAudience, SUBGRAPH_PATHS } from "./federation/regional-subgraph";
@@ -77,6 +78,19 @@ export interface FederationGatewayArgs {
     ingressClassName?: string;
     /** TLS Secret for the Ingress host (e.g. from cert-manager). Default none (TLS terminated elsewhere). */
     tlsSecretName?: string;
+    /** Namespace of the ingress controller: the only way in to the gateway. Default `ingress-nginx`. */
+    ingressControllerNamespace?: string;
+    /** Namespaces of the subgraphs served in this cluster (the gateway may open connections to their pods; other subgraphs are reached on 443). Default none. */
+    inClusterSubgraphNamespaces?: string[];
+}
+
+/** `app.kubernetes.io/name` of the gateway's pods. */
+export const GATEWAY_APP_NAME = "hive-gateway";
+const DEFAULT_GATEWAY_NAMESPACE = "federation";
+
+/** The gateway's pods as a NetworkPolicy peer, for the namespaces of in-cluster subgraphs to let them in. */
+export function gatewayPeer(args: Pick<FederationGatewayArgs, "namespace">): NetworkPeer {
+    return { namespace: args.namespace ?? DEFAULT_GATEWAY_NAMESPACE, podLabels: { "app.kubernetes.io/name": GATEWAY_APP_NAME } };
 }
 
 interface GatewaySettings {
@@ -90,6 +104,8 @@ interface GatewaySettings {
     cacheTtlSeconds: number;
     ingressClassName: string;
     tlsSecretName?: string;
+    ingressControllerNamespace: string;
+    inClusterSubgraphNamespaces: string[];
 }
 
 function positiveInt(field: string, value: unknown, fallback: number): number {
@@ -98,6 +114,11 @@ function positiveInt(field: string, value: unknown, fallback: number): number {
         throw new ValidationError(field, `must be a positive integer, got ${JSON.stringify(value)}`);
     }
     return value;
+}
+
+function namespaceList(field: string, value: unknown): string[] {
+    if (!Array.isArray(value)) throw new ValidationError(field, `must be a list of namespace names, got ${JSON.stringify(value)}`);
+    return value.map((ns, i) => assertDns1123Label(`${field}[${i}]`, ns));
 }
 
 function validateGatewayArgs(name: string, args: FederationGatewayArgs): GatewaySettings {
@@ -121,7 +142,7 @@ function validateGatewayArgs(name: string, args: FederationGatewayArgs): Gateway
     }
     return {
         zone,
-        namespace: assertDns1123Label(at("namespace"), args.namespace ?? "federation"),
+        namespace: assertDns1123Label(at("namespace"), args.namespace ?? DEFAULT_GATEWAY_NAMESPACE),
         image,
         redisImage,
         hostname: assertDns1123Subdomain(at("hostname"), args.hostname),
@@ -130,6 +151,8 @@ function validateGatewayArgs(name: string, args: FederationGatewayArgs): Gateway
         cacheTtlSeconds: positiveInt(at("cacheTtlSeconds"), args.cacheTtlSeconds, 30),
         ingressClassName: assertDns1123Subdomain(at("ingressClassName"), args.ingressClassName ?? "nginx"),
         tlsSecretName: args.tlsSecretName === undefined ? undefined : assertDns1123Subdomain(at("tlsSecretName"), args.tlsSecretName),
+        ingressControllerNamespace: assertDns1123Label(at("ingressControllerNamespace"), args.ingressControllerNamespace ?? "ingress-nginx"),
+        inClusterSubgraphNamespaces: namespaceList(at("inClusterSubgraphNamespaces"), args.inClusterSubgraphNamespaces ?? []),
     };
 }
 
@@ -167,7 +190,7 @@ export class FederationGateway extends pulumi.ComponentResource {
             }).supergraphSdl);
 
         const child: pulumi.CustomResourceOptions = { parent: this, ...(args.provider ? { provider: args.provider } : {}) };
-        const gatewayLabels = appLabels({ name: "hive-gateway", instance: name, component: "federation-gateway", version: imageTag(settings.image) });
+        const gatewayLabels = appLabels({ name: GATEWAY_APP_NAME, instance: name, component: "federation-gateway", version: imageTag(settings.image) });
         // The cache holds query results: as sensitive as the most sensitive type served.
         const redisLabels = appLabels({
             name: "redis", instance: `${name}-cache`, component: "federation-cache", version: imageTag(settings.redisImage),
@@ -179,9 +202,27 @@ export class FederationGateway extends pulumi.ComponentResource {
         });
 
         const namespace = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: settings.namespace, labels: { ...appLabels({ name: "federation", instance: name, component: "namespace" }), "pod-security.kubernetes.io/enforce": "restricted" } },
+            metadata: { name: settings.namespace, labels: { ...appLabels({ name: "federation", instance: name, component: "namespace" }), ...podSecurityLabels("restricted") } },
         }, child);
         const ns = namespace.metadata.name;
+
+        // Default-deny, then: the ingress controller to the gateway, the gateway to its cache and its subgraphs.
+        const gatewayPods = selector(gatewayLabels);
+        new TenantIsolation(`${name}-isolation`, {
+            namespace: settings.namespace,
+            ingress: [
+                { name: "ingress-controller", peers: [{ namespace: settings.ingressControllerNamespace }], ports: [GATEWAY_PORT], podLabels: gatewayPods },
+                { name: "cache-clients", peers: [{ podLabels: gatewayPods }], ports: [REDIS_PORT], podLabels: selector(redisLabels) },
+            ],
+            egress: [
+                { name: "cache", peers: [{ podLabels: selector(redisLabels) }], ports: [REDIS_PORT], podLabels: gatewayPods },
+                ...(settings.inClusterSubgraphNamespaces.length
+                    ? [{ name: "in-cluster-subgraphs", peers: settings.inClusterSubgraphNamespaces.map((namespace) => ({ namespace })), podLabels: gatewayPods }]
+                    : []),
+                // Peer regions' subgraphs are public HTTPS endpoints.
+                { name: "external-subgraphs", peers: [{ cidr: "0.0.0.0/0" }], ports: [443], podLabels: gatewayPods },
+            ],
+        }, { ...child, dependsOn: [namespace] });
 
         // --- Redis response cache: no persistence (a cache), bounded memory.
         const redisScratch = writableScratch(["/data"]);

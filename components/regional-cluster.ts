@@ -6,16 +6,17 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
+import { assertIpv4Cidr } from "./k8s/quantities";
 import { ValidationError, oneOf } from "./errors";
-import { assertDns1123Subdomain } from "./k8s/names";
+import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
 import {
     assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
 } from "./sovereignty";
 import {
     assertCount, assertReplicationCapacity, capacityParameters, regionalReplicationCapacity, ReplicationCapacity,
 } from "./replication-capacity";
-import { deployAws } from "./regional/aws";
-import { azureSkuTier, deployAzure } from "./regional/azure";
+import { awsSubnetCidrs, deployAws } from "./regional/aws";
+import { azureSkuTier, azureSubnetCidrs, deployAzure } from "./regional/azure";
 import { installAddons, PrometheusRuleGroup, RegionalAddonReleases } from "./regional/addons";
 import {
     CLOUDS, Cloud, CreateDatabaseOptions, DatabaseConnection, DatabaseProvisioner, DatabaseSizing, REGIONAL_DATA_CLASSIFICATION,
@@ -26,6 +27,11 @@ export * from "./regional/types";
 export type { PrometheusRuleGroup } from "./regional/addons";
 
 const DEPLOYERS: Record<Cloud, RegionalCloudDeployer> = { aws: deployAws, azure: deployAzure };
+/** Where each cloud puts the PostgreSQL server: RDS in the data subnets, Flexible Server in its delegated subnet. */
+const DATABASE_SUBNETS: Record<Cloud, (networkCidr: string) => string[]> = {
+    aws: (cidr) => awsSubnetCidrs(cidr).data,
+    azure: (cidr) => [azureSubnetCidrs(cidr).database],
+};
 
 const DEFAULT_KUBERNETES_VERSION = "1.32";
 const DEFAULT_NETWORK_CIDR = "10.40.0.0/16";
@@ -65,15 +71,7 @@ function assertRange(field: string, value: number, min: number, max: number): nu
     return value;
 }
 
-function assertCidr(field: string, value: unknown, options: { prefix?: number } = {}): string {
-    const text = requireString(field, value);
-    const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(text);
-    const valid = match !== null && match.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(match[5]) <= 32;
-    if (!valid || (options.prefix !== undefined && Number(match![5]) !== options.prefix)) {
-        throw new ValidationError(field, `must be an IPv4 CIDR${options.prefix !== undefined ? ` with prefix /${options.prefix}` : ""}, got ${JSON.stringify(value)}`, options.prefix !== undefined ? `e.g. "10.40.0.0/${options.prefix}"` : undefined);
-    }
-    return text;
-}
+const assertCidr = assertIpv4Cidr;
 
 function resolveCapacity(args: RegionalClusterArgs): ReplicationCapacity {
     if (args.replicationCapacity !== undefined) return assertReplicationCapacity("replicationCapacity", args.replicationCapacity);
@@ -187,11 +185,15 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
     const tags = { ...userTags, "managed-by": "pulumi", "part-of": "agogsaas", [TAG_RESIDENCY]: residency[TAG_RESIDENCY] };
     const dataTags = { ...tags, ...residency };
 
+    const clients = args.addonClientNamespaces ?? [];
+    if (!Array.isArray(clients)) throw new ValidationError("addonClientNamespaces", `must be a list of namespace names, got ${JSON.stringify(clients)}`);
+    const addonClientNamespaces = clients.map((ns, i) => assertDns1123Label(`addonClientNamespaces[${i}]`, ns));
+    const networkCidr = assertCidr("networkCidr", args.networkCidr ?? DEFAULT_NETWORK_CIDR, { prefix: 16 });
     return {
         cloud, zone, region, kubernetesVersion, nodes, database, replicationCapacity, serverParameters,
-        networkCidr: assertCidr("networkCidr", args.networkCidr ?? DEFAULT_NETWORK_CIDR, { prefix: 16 }),
+        networkCidr,
         apiAllowedCidrs: (args.apiAllowedCidrs ?? []).map((cidr, i) => assertCidr(`apiAllowedCidrs[${i}]`, cidr)),
-        addons, tags, dataTags,
+        addons, addonClientNamespaces, databaseCidrs: DATABASE_SUBNETS[cloud](networkCidr), tags, dataTags,
     };
 }
 

@@ -2,9 +2,11 @@
  * The two regional applications as BlueGreenPairs: what differs between backend and frontend is
  * a row of APP_SPECS; everything else comes from the stack config.
  */
-import { BlueGreenPairArgs } from "../components/blue-green-pair";
+import { BlueGreenPairArgs, ResolvedBlueGreenArgs } from "../components/blue-green-pair";
+import { blueGreenFootprint } from "../components/bluegreen/footprint";
 import type { DatabaseProvisioner } from "../components/regional/types";
-import { NATS_CLIENT_URL } from "../components/regional/addons";
+import { ADDON_NAMESPACES, NATS_CLIENT_URL } from "../components/regional/addons";
+import { NetworkAllow, NetworkPeer, TENANT_LABEL, TenantIsolationArgs, podSecurityLabels, quotaFor } from "../components/k8s/isolation";
 import { App, COLORS, Color, StackConfig, configKey } from "./config";
 import { FieldMap } from "./rekey";
 import { regionalHosts } from "./endpoints";
@@ -70,5 +72,39 @@ export function blueGreenFields(app: App): FieldMap {
         "colors.blue.version": `${configKey("versions")}.${app}.blue`,
         "colors.green.version": `${configKey("versions")}.${app}.green`,
         "ingress.host": configKey("publicHostname"),
+    };
+}
+
+/** Labels of the apps' namespace: restricted Pod Security, the tenant (the stack's environment). */
+export function appNamespaceLabels(config: StackConfig): Record<string, string> {
+    return { ...podSecurityLabels("restricted"), [TENANT_LABEL]: config.environment };
+}
+
+/**
+ * The apps' namespace fence: ingress controller → each app's port, the gateway → the backend,
+ * monitoring → scrape; the backend → its caches, the PostgreSQL subnets and NATS. The quota is
+ * what both colours of every app can reach at their HPA ceilings (docs/isolation.md).
+ */
+export function appIsolation(
+    apps: Record<App, ResolvedBlueGreenArgs>, network: { databaseCidrs: string[]; gateway: NetworkPeer; monitoring: boolean },
+): TenantIsolationArgs {
+    const ingress: NetworkAllow[] = [];
+    const egress: NetworkAllow[] = [];
+    for (const app of Object.keys(APP_SPECS) as App[]) {
+        const spec = APP_SPECS[app];
+        const pods = { "app.kubernetes.io/name": app };
+        ingress.push({ name: `${app}-from-ingress-controller`, peers: [{ namespace: ADDON_NAMESPACES.ingressNginx }], ports: [spec.port], podLabels: pods });
+        if (network.monitoring) ingress.push({ name: `${app}-from-monitoring`, peers: [{ namespace: ADDON_NAMESPACES.monitoring }], ports: [spec.port], podLabels: pods });
+        if (spec.redis) egress.push({ name: `${app}-to-cache`, peers: [{ podLabels: { "app.kubernetes.io/name": "redis" } }], ports: [6379], podLabels: pods });
+        if (spec.database) egress.push({ name: `${app}-to-postgres`, peers: network.databaseCidrs.map((cidr) => ({ cidr })), ports: [5432], podLabels: pods });
+        if (spec.nats) egress.push({ name: `${app}-to-nats`, peers: [{ namespace: ADDON_NAMESPACES.nats }], ports: [4222], podLabels: pods });
+    }
+    // The federation gateway reads the backend's regional subgraph inside the cluster.
+    ingress.push({ name: "backend-from-gateway", peers: [network.gateway], ports: [APP_SPECS.backend.port], podLabels: { "app.kubernetes.io/name": "backend" } });
+    return {
+        namespace: APP_NAMESPACE,
+        ingress,
+        egress,
+        quota: quotaFor((Object.keys(APP_SPECS) as App[]).map((app) => blueGreenFootprint(apps[app]))),
     };
 }

@@ -9,13 +9,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs } from "../components/regional-cluster";
 import { ReplicationMesh, MeshNode } from "../components/replication-mesh";
-import { FederationGateway, SUBGRAPH_PATHS } from "../components/federation-gateway";
-import { BlueGreenPair, BlueGreenPairArgs, resolveBlueGreenArgs } from "../components/blue-green-pair";
+import { FederationGateway, SUBGRAPH_PATHS, gatewayPeer } from "../components/federation-gateway";
+import { BlueGreenPair, BlueGreenPairArgs, ResolvedBlueGreenArgs, resolveBlueGreenArgs } from "../components/blue-green-pair";
+import { TenantIsolation, TenantIsolationArgs } from "../components/k8s/isolation";
 import { residencyTags } from "../components/sovereignty";
 import { App, APPS, COLORS, StackConfig, configKey } from "./config";
 import { withConfigKeys } from "./rekey";
 import { regionalUrls } from "./endpoints";
-import { APP_NAMESPACE, APP_SPECS, blueGreenArgs, blueGreenFields } from "./apps";
+import { APP_NAMESPACE, APP_SPECS, appIsolation, appNamespaceLabels, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummaries, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
 import { EDGE_NODE_PATTERN, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
@@ -53,6 +54,8 @@ export interface RegionalPlan {
     edgeSites: EdgeSitePlan[];
     /** The replication mesh: nodes (without connections) and flows, validated. */
     mesh: MeshPlanOfStack;
+    /** NetworkPolicies, LimitRange and ResourceQuota of the apps' namespace. */
+    appIsolation: TenantIsolationArgs;
 }
 
 /** The RegionalCluster args for this stack. */
@@ -80,6 +83,8 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
             peeringDatabase: true,
         },
         tags: { "agogsaas-stack": config.stack, environment: config.environment },
+        // The backend publishes to NATS; nothing else may connect to the add-ons.
+        addonClientNamespaces: [APP_NAMESPACE],
     };
 }
 
@@ -88,15 +93,21 @@ export function planRegional(config: StackConfig): RegionalPlan {
     const clusterArgs = regionalClusterArgs(config);
     const resolved = withConfigKeys(CLUSTER_FIELDS, "RegionalCluster args ", () => resolveRegionalClusterArgs(clusterArgs));
     const apps = {} as Record<App, BlueGreenPairArgs>;
+    const resolvedApps = {} as Record<App, ResolvedBlueGreenArgs>;
     for (const app of APPS) {
         apps[app] = blueGreenArgs(config, app);
-        withConfigKeys(blueGreenFields(app), `BlueGreenPair ${app} args `, () => resolveBlueGreenArgs(app, apps[app]));
+        resolvedApps[app] = withConfigKeys(blueGreenFields(app), `BlueGreenPair ${app} args `, () => resolveBlueGreenArgs(app, apps[app]));
     }
     const edgeSites = planEdgeSites(config, (facility) => facility.edgeDeployment === "inline");
     const mesh = planStackMesh(config, resolved.replicationCapacity);
     validateStackMesh(mesh);
     validateGateway(config);
-    return { clusterName: config.stack, clusterArgs, apps, edgeSites, mesh };
+    const isolation = appIsolation(resolvedApps, {
+        databaseCidrs: resolved.databaseCidrs,
+        gateway: gatewayPeer(gatewayArgs(config, { own: "", peers: [] })),
+        monitoring: resolved.addons.monitoring,
+    });
+    return { clusterName: config.stack, clusterArgs, apps, edgeSites, mesh, appIsolation: isolation };
 }
 
 /** The mesh node of a planned node, with its connection from the components that now exist. */
@@ -134,17 +145,19 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         metadata: {
             name: APP_NAMESPACE,
             labels: {
-                "pod-security.kubernetes.io/enforce": "restricted",
+                ...appNamespaceLabels(config),
                 "app.kubernetes.io/part-of": "agogsaas",
                 ...residencyTags(config.zone, "personal"),
             },
         },
     }, onCluster);
+    // Fenced before the pairs deploy: a raised quota is in place before the pods it admits.
+    const isolation = new TenantIsolation(APP_NAMESPACE, plan.appIsolation, { providers: [cluster.k8sProvider], dependsOn: [namespace] });
 
     const pairs = {} as Record<App, BlueGreenPair>;
     for (const app of APPS) {
         const args = app === "backend" ? { ...plan.apps[app], database: cluster } : plan.apps[app];
-        pairs[app] = new BlueGreenPair(app, args, { providers: [cluster.k8sProvider], dependsOn: [namespace] });
+        pairs[app] = new BlueGreenPair(app, args, { providers: [cluster.k8sProvider], dependsOn: [namespace, isolation] });
     }
     const backendDatabases = pairs.backend.colors;
 
@@ -182,6 +195,7 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     const backendUrl = pulumi.interpolate`http://${pairs.backend.activeServiceName}.${APP_NAMESPACE}.svc.cluster.local:${APP_SPECS.backend.port}${SUBGRAPH_PATHS.regional}`;
     const gateway = new FederationGateway(GATEWAY_NAME, {
         ...gatewayArgs(config, { own: backendUrl, peers: config.peers.map((peer) => peerEndpoints.get(peer.stack)!.graphqlUrl) }),
+        inClusterSubgraphNamespaces: [APP_NAMESPACE],
         provider: cluster.k8sProvider,
     });
 

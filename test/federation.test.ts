@@ -3,13 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { buildSchema, parse, Kind, ObjectTypeDefinitionNode } from "graphql";
 import {
-    FederationGateway, FederationGatewayArgs, composeSupergraph, regionalSubgraphSdl, regionRootField, subgraphUrl,
+    FederationGateway, FederationGatewayArgs, gatewayPeer, composeSupergraph, regionalSubgraphSdl, regionRootField, subgraphUrl,
 } from "../components/federation-gateway";
 import { SubgraphDefinition } from "../components/federation/compose";
 import { SovereigntyError, ValidationError } from "../components/errors";
 import { TABLE_CATALOG, TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/sovereignty";
 import { SynthError, SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
+import { GATEWAY_PORT } from "../components/federation/gateway-config";
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@tag"])';
 
@@ -170,15 +171,18 @@ describe("FederationGateway component", () => {
 
     it("registers namespace, config, gateway and cache Deployments, Services, HPA, PDB and Ingress, all valid Kubernetes objects", () => {
         const kinds = result.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs.kind).sort();
-        assert.deepStrictEqual(kinds, ["ConfigMap", "Deployment", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace", "PodDisruptionBudget", "Service", "Service"]);
+        assert.deepStrictEqual(kinds, ["ConfigMap", "Deployment", "Deployment", "HorizontalPodAutoscaler", "Ingress", "Namespace",
+            ...Array(6).fill("NetworkPolicy"), "PodDisruptionBudget", "Service", "Service"]);
         const report = validateKubernetesResources(result);
-        assert.strictEqual(report.checked.length, 9);
+        assert.strictEqual(report.checked.length, 15);
         assert.deepStrictEqual(report.errors, [], formatSchemaErrors(report));
         const component = result.resources.find((r) => r.type === "agogsaas:federation:FederationGateway")!;
+        const isolation = result.resources.find((r) => r.type === "agogsaas:k8s:TenantIsolation")!;
+        assert.strictEqual(isolation.parent, component.urn);
         const provider = result.resources.find((r) => r.type === "pulumi:providers:kubernetes")!;
         for (const r of result.resources.filter((x) => x.type.startsWith("kubernetes:"))) {
-            assert.strictEqual(r.parent, component.urn);
-            assert.strictEqual(r.provider, provider.urn);
+            assert.strictEqual(r.parent, r.inputs.kind === "NetworkPolicy" ? isolation.urn : component.urn);
+            assert.strictEqual(r.provider, provider.urn, `${r.name} goes through the cluster's provider`);
         }
     });
 
@@ -225,6 +229,25 @@ describe("FederationGateway component", () => {
         assert.strictEqual(result.outputs.url, "https://graphql.us-east.agogsaas.example.com/graphql");
     });
 
+    it("fences its namespace: in only from the ingress controller to the gateway port, out only to the cache, in-cluster subgraphs and 443", async () => {
+        const fenced = await run("federation-fenced", gatewayArgs({ inClusterSubgraphNamespaces: ["agogsaas"], ingressControllerNamespace: "edge-ingress" }));
+        const policies = new Map(byKind(fenced, "NetworkPolicy").map((r) => [(r.inputs.metadata as any).name, r.inputs.spec as any]));
+        assert.deepStrictEqual([...policies.keys()].sort(), [
+            "allow-cache", "allow-cache-clients", "allow-dns", "allow-external-subgraphs", "allow-in-cluster-subgraphs", "allow-ingress-controller", "default-deny",
+        ]);
+        const gatewayPods = { "app.kubernetes.io/name": "hive-gateway", "app.kubernetes.io/instance": "federation" };
+        assert.deepStrictEqual(policies.get("allow-ingress-controller"), {
+            podSelector: { matchLabels: gatewayPods }, policyTypes: ["Ingress"],
+            ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge-ingress" } } }], ports: [{ port: GATEWAY_PORT, protocol: "TCP" }] }],
+        });
+        assert.deepStrictEqual(policies.get("allow-in-cluster-subgraphs").egress, [{ to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agogsaas" } } }] }]);
+        assert.deepStrictEqual(policies.get("allow-external-subgraphs").egress, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443, protocol: "TCP" }] }]);
+        const namespace = byKind(fenced, "Namespace")[0].inputs.metadata as any;
+        assert.strictEqual(namespace.labels["pod-security.kubernetes.io/enforce"], "restricted");
+        // What the subgraph's namespace needs to let the gateway in.
+        assert.deepStrictEqual(gatewayPeer({}), { namespace: "federation", podLabels: { "app.kubernetes.io/name": "hive-gateway" } });
+    });
+
     describe("rejects bad input before registering anything", () => {
         const cases: [string, Partial<FederationGatewayArgs>, RegExp][] = [
             ["cross-zone personal subgraph", { subgraphs: [region("us-east", "us", "regional"), region("eu-central", "eu", "regional")] },
@@ -235,6 +258,9 @@ describe("FederationGateway component", () => {
             ["bad peer URL", { subgraphs: [{ ...region("us-east", "us", "aggregate"), url: "not a url" }] }, /^federation\.subgraphs\[0\]\.url: "not a url" is not an http\(s\) URL/],
             ["replica bounds", { replicas: { min: 5, max: 3 } }, /^federation\.replicas\.max: must be >= replicas\.min \(5\)/],
             ["gateway zone", { zone: "moon" as never }, /^federation\.zone: unknown sovereignty zone "moon"/],
+            ["ingress controller namespace", { ingressControllerNamespace: "Ingress" }, /^federation\.ingressControllerNamespace: /],
+            ["in-cluster subgraph namespaces", { inClusterSubgraphNamespaces: "agogsaas" as never }, /^federation\.inClusterSubgraphNamespaces: must be a list of namespace names/],
+            ["in-cluster subgraph namespace", { inClusterSubgraphNamespaces: ["ok", "not_ok"] }, /^federation\.inClusterSubgraphNamespaces\[1\]: /],
         ];
         for (const [label, change, message] of cases) {
             it(label, async () => {

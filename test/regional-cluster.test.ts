@@ -2,7 +2,10 @@ import * as assert from "assert";
 import { synthesize, SynthError, SynthResource, SynthResult, REDACTED } from "../tools/synth/mock-runtime";
 import { RegionalCluster, RegionalClusterArgs } from "../components/regional-cluster";
 import { capacityParameters, regionalReplicationCapacity } from "../components/replication-capacity";
-import { CHARTS } from "../components/regional/addons";
+import { ADDON_NAMESPACES, ADDON_POD_SECURITY, CHARTS } from "../components/regional/addons";
+import { awsSubnetCidrs } from "../components/regional/aws";
+import { azureSubnetCidrs } from "../components/regional/azure";
+import { POD_SECURITY_EXCEPTION_ANNOTATION, isDefaultDeny } from "../components/k8s/tenancy";
 import { ZONE_RULES } from "../components/sovereignty";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
 
@@ -58,8 +61,21 @@ function assertCommonKubernetesParts(result: SynthResult): void {
 
     const report = validateKubernetesResources(result);
     assert.deepStrictEqual(report.errors, [], formatSchemaErrors(report));
-    assert.strictEqual(report.checked.length, ofType(result, "kubernetes:core/v1:Namespace").length);
-    assert.strictEqual(report.checked.length, 4);
+    const namespaces = ofType(result, "kubernetes:core/v1:Namespace");
+    const policies = ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+    assert.strictEqual(namespaces.length, 4);
+    assert.strictEqual(report.checked.length, namespaces.length + policies.length, "namespaces and their NetworkPolicies, nothing else outside the charts");
+    // Every add-on namespace: default-deny and a Pod Security level, below restricted only with a reason.
+    for (const ns of namespaces) {
+        const metadata = ns.inputs.metadata as { name: string; labels: Record<string, string>; annotations: Record<string, string> };
+        const own = policies.filter((p) => (p.inputs.metadata as { namespace: string }).namespace === metadata.name);
+        assert.ok(own.some((p) => isDefaultDeny(p.inputs.spec)), `${metadata.name} has a default-deny NetworkPolicy`);
+        const level = metadata.labels["pod-security.kubernetes.io/enforce"];
+        assert.strictEqual(level, ADDON_POD_SECURITY[(Object.keys(ADDON_NAMESPACES) as Array<keyof typeof ADDON_NAMESPACES>).find((k) => ADDON_NAMESPACES[k] === metadata.name)!].level);
+        assert.strictEqual(metadata.labels["pod-security.kubernetes.io/warn"], "restricted");
+        if (level !== "restricted") assert.ok(metadata.annotations[POD_SECURITY_EXCEPTION_ANNOTATION].length > 20, `${metadata.name} says why it enforces ${level}`);
+        for (const p of own) assert.strictEqual(p.provider, provider.urn);
+    }
 
     assert.strictEqual(result.outputs.kubeconfig, REDACTED);
     assert.ok(result.secretOutputs.includes("kubeconfig") && result.secretOutputs.includes("dbPassword"));
@@ -275,6 +291,18 @@ describe("RegionalCluster", () => {
             assert.deepStrictEqual(ofType(result, "kubernetes:helm.sh/v3:Release").map((r) => r.inputs.chart).sort(), [CHARTS.ingressNginx.chart, CHARTS.nats.chart]);
         });
 
+        it("lets database traffic go only to each cloud's PostgreSQL subnets, and add-on clients only from the namespaces given", async () => {
+            const postgresPeers = (result: SynthResult) => (ofType(result, "kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                .find((p) => (p.inputs.metadata as any).namespace === "monitoring" && (p.inputs.metadata as any).name === "allow-postgres")!.inputs.spec as any).egress[0];
+            const aws = await synthCluster({ ...AWS_ARGS, networkCidr: "10.50.0.0/16", addonClientNamespaces: ["agogsaas"] });
+            assert.deepStrictEqual(postgresPeers(aws).to, awsSubnetCidrs("10.50.0.0/16").data.map((cidr) => ({ ipBlock: { cidr } })));
+            const natsClients = ofType(aws, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find((p) => (p.inputs.metadata as any).namespace === "nats" && (p.inputs.metadata as any).name === "allow-clients")!;
+            assert.deepStrictEqual((natsClients.inputs.spec as any).ingress[0].from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "agogsaas" } } }]);
+            const azure = await synthCluster({ ...AZURE_ARGS, networkCidr: "10.50.0.0/16" });
+            assert.deepStrictEqual(postgresPeers(azure).to, [{ ipBlock: { cidr: azureSubnetCidrs("10.50.0.0/16").database } }]);
+            assert.ok(!ofType(azure, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => (p.inputs.metadata as any).name === "allow-clients"), "no client namespace: no way in");
+        });
+
         it("fences the Kubernetes API endpoint when apiAllowedCidrs is set, on both clouds", async () => {
             const aws = await synthCluster({ ...AWS_ARGS, apiAllowedCidrs: ["203.0.113.0/24"] });
             assert.deepStrictEqual((one(aws, "aws:eks/cluster:Cluster").inputs.vpcConfig as any).publicAccessCidrs, ["203.0.113.0/24"]);
@@ -312,6 +340,8 @@ describe("RegionalCluster", () => {
             ["more edges than Azure's WAL sender cap", { ...AZURE_ARGS, replication: { edges: 200, peerRegions: 2 } }, /^replication\.edges: needs max_wal_senders = \d+, but Azure Flexible Server allows at most 100/],
             ["a malformed API CIDR", { ...AWS_ARGS, apiAllowedCidrs: ["10.0.0.300/8"] }, /^apiAllowedCidrs\[0\]: must be an IPv4 CIDR, got "10.0.0.300\/8"$/],
             ["a residency tag override", { ...AWS_ARGS, tags: { "data-residency": "us" } }, /^tags\.data-residency: is set by the sovereignty module/],
+            ["add-on clients not a list", { ...AWS_ARGS, addonClientNamespaces: "agogsaas" }, /^addonClientNamespaces: must be a list of namespace names/],
+            ["a bad add-on client namespace", { ...AWS_ARGS, addonClientNamespaces: ["agogsaas", "Apps"] }, /^addonClientNamespaces\[1\]: /],
         ];
         for (const [label, args, pattern] of cases) {
             it(label, async () => {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
 import { residencyTags } from "../sovereignty";
+import { NetworkAllow, POD_SECURITY_EXCEPTION_ANNOTATION, PodSecurityLevel, TenantIsolation, TenantIsolationArgs, podSecurityLabels } from "../k8s/isolation";
 import type { Cloud, ResolvedRegionalArgs } from "./types";
 
 /** Pinned charts. Bump deliberately (and read the chart's upgrade notes). */
@@ -59,6 +60,61 @@ const LOAD_BALANCER_ANNOTATIONS: Record<Cloud, Record<string, string>> = {
     },
 };
 
+/**
+ * Pod Security level each add-on namespace enforces, and why it is below restricted: the charts'
+ * pods are the upstream ones, not built here. `audit` and `warn` stay at restricted.
+ */
+export const ADDON_POD_SECURITY: Record<keyof typeof ADDON_NAMESPACES, { level: PodSecurityLevel; why: string }> = {
+    nats: { level: "baseline", why: "the nats chart's pods set no seccomp profile or runAsNonRoot by default" },
+    redis: { level: "baseline", why: "the bitnami redis chart's pods are not verified against restricted (sentinel, init containers)" },
+    ingressNginx: { level: "baseline", why: "the ingress-nginx controller binds ports 80/443 with NET_BIND_SERVICE and is not verified against restricted" },
+    monitoring: { level: "privileged", why: "prometheus-node-exporter needs hostNetwork, hostPID and hostPath to read node metrics" },
+};
+
+/** Anywhere: the API server, kubelets and node exporters have no pod labels, their addresses are the cloud's. */
+const ANYWHERE = [{ cidr: "0.0.0.0/0" }];
+/** The Kubernetes API server (managed control plane: port 443 on addresses the cloud picks). */
+const API_SERVER: NetworkAllow = { name: "api-server", peers: ANYWHERE, ports: [443] };
+
+/**
+ * The NetworkPolicies of each add-on namespace (default-deny plus these allows): the add-on's own
+ * pods talk among themselves, clients come only from `addonClientNamespaces`, monitoring scrapes.
+ */
+export function addonIsolation(key: keyof typeof ADDON_NAMESPACES, settings: Pick<ResolvedRegionalArgs, "addonClientNamespaces" | "databaseCidrs" | "addons">): Omit<TenantIsolationArgs, "namespace"> {
+    const clients = settings.addonClientNamespaces.map((namespace) => ({ namespace }));
+    const fromMonitoring = settings.addons.monitoring ? [{ namespace: ADDON_NAMESPACES.monitoring }] : [];
+    const ingressController = { "app.kubernetes.io/name": "ingress-nginx", "app.kubernetes.io/component": "controller" };
+    switch (key) {
+        case "nats":
+            return { allowWithinNamespace: true, ingress: clients.length ? [{ name: "clients", peers: clients, ports: [4222] }] : [] };
+        case "redis":
+            return { allowWithinNamespace: true, ingress: clients.length ? [{ name: "clients", peers: clients, ports: [6379, 26379] }] : [] };
+        case "ingressNginx":
+            return {
+                ingress: [
+                    // externalTrafficPolicy Local keeps client addresses: the public is anyone.
+                    { name: "public", peers: ANYWHERE, ports: [80, 443], podLabels: ingressController },
+                    { name: "admission-webhook", peers: ANYWHERE, ports: [8443], podLabels: ingressController },
+                    ...(fromMonitoring.length ? [{ name: "metrics", peers: fromMonitoring, ports: [10254], podLabels: ingressController }] : []),
+                ],
+                // Backends in any namespace; each backend namespace's own policies decide whether it accepts.
+                egress: [{ name: "backends", peers: [{ anyNamespace: true }] }, API_SERVER],
+            };
+        case "monitoring":
+            return {
+                allowWithinNamespace: true,
+                ingress: [{ name: "operator-webhook", peers: ANYWHERE, ports: [10250], podLabels: { app: "kube-prometheus-stack-operator" } }],
+                egress: [
+                    { name: "scrape", peers: [{ anyNamespace: true }] },
+                    // API server, kubelets (cAdvisor) and node exporters (host network), alert receivers.
+                    { ...API_SERVER, name: "cluster-and-receivers", ports: [443, 9100, 10250] },
+                    // postgres_exporter reads the regional PostgreSQL server.
+                    { name: "postgres", peers: settings.databaseCidrs.map((cidr) => ({ cidr })), ports: [5432] },
+                ],
+            };
+    }
+}
+
 /** Spread replicas over the three zones. */
 const ZONE_SPREAD = { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" };
 
@@ -69,13 +125,21 @@ export function installAddons(
     const releases: RegionalAddonReleases = {};
     const dataLabels = residencyTags(settings.zone, "operational");
 
-    const namespace = (key: keyof typeof ADDON_NAMESPACES, dataBearing: boolean): k8s.core.v1.Namespace =>
-        new k8s.core.v1.Namespace(`${name}-${ADDON_NAMESPACES[key]}-ns`, {
+    const namespace = (key: keyof typeof ADDON_NAMESPACES, dataBearing: boolean): k8s.core.v1.Namespace => {
+        const security = ADDON_POD_SECURITY[key];
+        const ns = new k8s.core.v1.Namespace(`${name}-${ADDON_NAMESPACES[key]}-ns`, {
             metadata: {
                 name: ADDON_NAMESPACES[key],
-                labels: { "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "agogsaas", ...(dataBearing ? dataLabels : {}) },
+                labels: {
+                    "app.kubernetes.io/managed-by": "pulumi", "app.kubernetes.io/part-of": "agogsaas",
+                    ...podSecurityLabels(security.level), ...(dataBearing ? dataLabels : {}),
+                },
+                annotations: { [POD_SECURITY_EXCEPTION_ANNOTATION]: security.why },
             },
         }, opts);
+        new TenantIsolation(`${name}-${ADDON_NAMESPACES[key]}`, { namespace: ADDON_NAMESPACES[key], ...addonIsolation(key, settings) }, { ...opts, dependsOn: [ns] });
+        return ns;
+    };
 
     if (settings.addons.monitoring) {
         const ns = namespace("monitoring", false);

@@ -84,6 +84,8 @@ export interface RegionalClusterArgs {
     tags?: Record<string, string>;
     /** Helm add-ons to install. Default: all enabled. */
     addons?: RegionalAddons;
+    /** Namespaces whose pods may connect to the NATS (4222) and shared Redis (6379, 26379) add-ons; nothing else gets in. Default none. */
+    addonClientNamespaces?: string[];
 }
 
 /** Everything filled in and checked: what a cloud implementation receives. */
@@ -101,6 +103,9 @@ export interface ResolvedRegionalArgs {
     /** Empty means unrestricted. */
     apiAllowedCidrs: string[];
     addons: Required<RegionalAddons>;
+    addonClientNamespaces: string[];
+    /** Subnets the PostgreSQL server lives in (from the cloud's subnet plan): where NetworkPolicies let database traffic go. */
+    databaseCidrs: string[];
     /** Tags for every resource (includes data-residency). */
     tags: Record<string, string>;
     /** Tags for resources that hold data (tags plus data-classification). */

@@ -79,7 +79,7 @@ describe("offline evaluator (engine-shaped args)", () => {
             assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", p.name);
         }
         assert.deepStrictEqual(packArgs.policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name).sort(), [
-            "container-images-pinned", "containers-non-root-with-limits", "namespaces-have-network-policies",
+            "container-images-pinned", "containers-non-root-with-limits", "namespaces-isolated",
         ]);
     });
 });

@@ -22,6 +22,9 @@ describe("policy pack over the shipped stacks (end to end)", () => {
             const result = await evaluatePolicies(synth, options);
             const mandatory = mandatoryViolations(result);
             assert.deepStrictEqual(mandatory, [], formatViolations(result, stack).join("\n"));
+            // Every namespace fenced (default-deny, Pod Security, tenant quota): no advisory finding of that kind either.
+            assert.deepStrictEqual(result.violations.filter((v) => v.policy === "namespaces-isolated").map((v) => v.message), []);
+            assert.ok(synth.resources.filter((r) => r.type === "kubernetes:core/v1:Namespace").length >= 6, "apps, federation and the four add-on namespaces");
             // The zone-aware policies did run: every data store of the stack was checked against this zone.
             assert.ok(synth.resources.some((r) => (r.inputs.tags as Record<string, string> | undefined)?.["data-residency"] === zone
                 || (r.inputs.labels as { label: string; value: string }[] | undefined)?.some?.((l) => l.label === "data-residency" && l.value === zone)));
