@@ -10,7 +10,7 @@ import { assertIpv4Cidr } from "./k8s/quantities";
 import { ValidationError, oneOf } from "./errors";
 import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
 import {
-    assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
+    assertAwsRegion, assertBackupCopyRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
 } from "./sovereignty";
 import {
     assertCount, assertReplicationCapacity, capacityParameters, regionalReplicationCapacity, ReplicationCapacity,
@@ -19,7 +19,7 @@ import { awsSubnetCidrs, deployAws } from "./regional/aws";
 import { azureSkuTier, azureSubnetCidrs, deployAzure } from "./regional/azure";
 import { installAddons, PrometheusRuleGroup, RegionalAddonReleases } from "./regional/addons";
 import {
-    CLOUDS, Cloud, CreateDatabaseOptions, DatabaseConnection, DatabaseProvisioner, DatabaseSizing, REGIONAL_DATA_CLASSIFICATION,
+    CLOUDS, Cloud, CreateDatabaseOptions, DatabaseConnection, DatabaseProvisioner, REGIONAL_DATA_CLASSIFICATION,
     RegionalAddons, RegionalCloudDeployer, RegionalClusterArgs, RegionalDatabase, ResolvedRegionalArgs,
 } from "./regional/types";
 
@@ -135,7 +135,7 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
     if (!SQL_IDENTIFIER.test(adminUser) || adminUser.startsWith("pg_") || RESERVED_ADMIN_USERS.includes(adminUser)) {
         throw new ValidationError("database.adminUser", `"${adminUser}" is reserved or not a lower-case SQL identifier`, "lower-case letters, digits and _, not starting with pg_, not admin/root/postgres/...");
     }
-    const database: Required<DatabaseSizing> = {
+    const database: ResolvedRegionalArgs["database"] = {
         instanceClass,
         storageGb,
         maxStorageGb: assertRange("database.maxStorageGb", d.maxStorageGb ?? Math.min(65536, storageGb * 4), storageGb, 65536),
@@ -145,6 +145,7 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
         replicationEgressCidrs: (d.replicationEgressCidrs ?? ["0.0.0.0/0"]).map((cidr, i) => assertCidr(`database.replicationEgressCidrs[${i}]`, cidr)),
         maxSlotWalKeepSizeMb: assertCount("database.maxSlotWalKeepSizeMb", d.maxSlotWalKeepSizeMb ?? Math.floor((storageGb * 1024) / 4), { min: 1024 }),
         deletionProtection: d.deletionProtection ?? true,
+        ...(d.backupCopyRegion === undefined ? {} : { backupCopyRegion: assertBackupCopyRegion("database.backupCopyRegion", zone, cloud, region, d.backupCopyRegion) }),
     };
     if (typeof database.deletionProtection !== "boolean") {
         throw new ValidationError("database.deletionProtection", `must be true or false, got ${JSON.stringify(database.deletionProtection)}`);

@@ -131,6 +131,40 @@ export function zoneOfAzureLocation(location: string): Zone | undefined {
     return ZONES.find((zone) => ZONE_RULES[zone].azureLocations.includes(normalised));
 }
 
+/** Azure location pairs (geo-redundant backups and GRS storage replicate to the pair). */
+export const AZURE_PAIRED_LOCATIONS: Readonly<Record<string, string>> = {
+    eastus: "westus", westus: "eastus", eastus2: "centralus", centralus: "eastus2",
+    northcentralus: "southcentralus", southcentralus: "northcentralus", westus2: "westcentralus",
+    westcentralus: "westus2", westus3: "eastus",
+    germanywestcentral: "germanynorth", germanynorth: "germanywestcentral", westeurope: "northeurope",
+    northeurope: "westeurope", francecentral: "francesouth", francesouth: "francecentral", swedencentral: "swedensouth",
+    southeastasia: "eastasia", eastasia: "southeastasia", japaneast: "japanwest", japanwest: "japaneast",
+    australiaeast: "australiasoutheast", australiasoutheast: "australiaeast", koreacentral: "koreasouth",
+    centralindia: "southindia", chinanorth3: "chinaeast3", chinaeast3: "chinanorth3",
+};
+
+/**
+ * A second place of the same zone that receives a copy of the backups of a server in `region`,
+ * checked: AWS, any other region of the zone (automated-backup replication); Azure, only the
+ * location's pair (geo-redundant backup always copies there), and only if the pair is in the zone.
+ */
+export function assertBackupCopyRegion(field: string, zone: Zone, cloud: "aws" | "azure", region: string, copyRegion: unknown): string {
+    if (typeof copyRegion !== "string" || copyRegion === "") throw new ValidationError(field, `must be a region name, got ${JSON.stringify(copyRegion)}`);
+    if (cloud === "aws") {
+        assertAwsRegion(field, zone, copyRegion);
+        if (copyRegion === region) throw new ValidationError(field, `is the server's own region "${region}": a copy there survives nothing a region outage takes`, "another region of the zone");
+        return copyRegion;
+    }
+    const here = normaliseAzureLocation(region);
+    const pair = AZURE_PAIRED_LOCATIONS[here];
+    if (pair === undefined) throw new SovereigntyError(field, `Azure location "${region}" has no paired location, so geo-redundant backup cannot copy anywhere; leave it unset`);
+    if (!isAzureLocationAllowed(zone, pair)) {
+        throw new SovereigntyError(field, `geo-redundant backup of "${region}" copies to its pair "${pair}", which is outside sovereignty zone "${zone}" (${ZONE_RULES[zone].description}); leave it unset`);
+    }
+    if (normaliseAzureLocation(copyRegion) !== pair) throw new ValidationError(field, `Azure geo-redundant backup of "${region}" copies to its pair only`, `"${pair}"`);
+    return pair;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Table catalog
 

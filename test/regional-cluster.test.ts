@@ -8,6 +8,7 @@ import { azureSubnetCidrs } from "../components/regional/azure";
 import { POD_SECURITY_EXCEPTION_ANNOTATION, isDefaultDeny } from "../components/k8s/tenancy";
 import { ZONE_RULES } from "../components/sovereignty";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
+import { evaluatePolicies } from "../tools/policy/evaluate";
 
 const AWS_ARGS: RegionalClusterArgs = { cloud: "aws", zone: "us", region: "us-east-1", replication: { edges: 10, peerRegions: 2 } };
 const AZURE_ARGS: RegionalClusterArgs = { cloud: "azure", zone: "eu", region: "germanywestcentral", replication: { edges: 10, peerRegions: 2 } };
@@ -303,6 +304,24 @@ describe("RegionalCluster", () => {
             assert.ok(!ofType(azure, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => (p.inputs.metadata as any).name === "allow-clients"), "no client namespace: no way in");
         });
 
+        it("copies the backups to a second region of the zone when asked, and the backup policy agrees", async () => {
+            const aws = await synthCluster({ ...AWS_ARGS, database: { backupCopyRegion: "us-west-2" } });
+            const copy = one(aws, "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication");
+            assert.strictEqual(copy.inputs.region, "us-west-2");
+            assert.strictEqual(copy.inputs.retentionPeriod, 14);
+            const key = ofType(aws, "aws:kms/key:Key").find((k) => k.inputs.region === "us-west-2");
+            assert.ok(key, "a KMS key in the copy's region encrypts it");
+            const evaluated = await evaluatePolicies(aws, { zone: "us" });
+            assert.deepStrictEqual(evaluated.violations.filter((v) => v.policy === "backups-stay-in-zone"), []);
+            // Without the arg: no copy anywhere.
+            assert.strictEqual(ofType(await synthCluster(AWS_ARGS), "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication").length, 0);
+
+            const azure = await synthCluster({ ...AZURE_ARGS, database: { backupCopyRegion: "germanynorth" } });
+            assert.strictEqual((one(azure, "azure-native:dbforpostgresql:Server").inputs.backup as any).geoRedundantBackup, "Enabled");
+            const azureEvaluated = await evaluatePolicies(azure, { zone: "eu" });
+            assert.deepStrictEqual(azureEvaluated.violations.filter((v) => v.policy === "backups-stay-in-zone"), []);
+        });
+
         it("fences the Kubernetes API endpoint when apiAllowedCidrs is set, on both clouds", async () => {
             const aws = await synthCluster({ ...AWS_ARGS, apiAllowedCidrs: ["203.0.113.0/24"] });
             assert.deepStrictEqual((one(aws, "aws:eks/cluster:Cluster").inputs.vpcConfig as any).publicAccessCidrs, ["203.0.113.0/24"]);
@@ -340,6 +359,11 @@ describe("RegionalCluster", () => {
             ["more edges than Azure's WAL sender cap", { ...AZURE_ARGS, replication: { edges: 200, peerRegions: 2 } }, /^replication\.edges: needs max_wal_senders = \d+, but Azure Flexible Server allows at most 100/],
             ["a malformed API CIDR", { ...AWS_ARGS, apiAllowedCidrs: ["10.0.0.300/8"] }, /^apiAllowedCidrs\[0\]: must be an IPv4 CIDR, got "10.0.0.300\/8"$/],
             ["a residency tag override", { ...AWS_ARGS, tags: { "data-residency": "us" } }, /^tags\.data-residency: is set by the sovereignty module/],
+            ["a backup copy outside the zone", { ...AWS_ARGS, database: { backupCopyRegion: "eu-central-1" } }, /^database\.backupCopyRegion: AWS region "eu-central-1" is outside sovereignty zone "us"/],
+            ["a backup copy in the server's own region", { ...AWS_ARGS, database: { backupCopyRegion: "us-east-1" } }, /^database\.backupCopyRegion: is the server's own region "us-east-1"/],
+            ["an Azure backup copy elsewhere than the pair", { ...AZURE_ARGS, database: { backupCopyRegion: "westeurope" } }, /^database\.backupCopyRegion: Azure geo-redundant backup of "germanywestcentral" copies to its pair only. Allowed: "germanynorth"$/],
+            ["an Azure backup copy whose pair leaves the zone", { ...AZURE_ARGS, region: "swedencentral", database: { backupCopyRegion: "swedensouth" } }, /^database\.backupCopyRegion: geo-redundant backup of "swedencentral" copies to its pair "swedensouth", which is outside sovereignty zone "eu"/],
+            ["an Azure location without a pair", { ...AZURE_ARGS, region: "polandcentral", database: { backupCopyRegion: "x" } }, /^database\.backupCopyRegion: Azure location "polandcentral" has no paired location/],
             ["add-on clients not a list", { ...AWS_ARGS, addonClientNamespaces: "agogsaas" }, /^addonClientNamespaces: must be a list of namespace names/],
             ["a bad add-on client namespace", { ...AWS_ARGS, addonClientNamespaces: ["agogsaas", "Apps"] }, /^addonClientNamespaces\[1\]: /],
         ];

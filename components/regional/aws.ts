@@ -206,6 +206,18 @@ export const deployAws: RegionalCloudDeployer = (name: string, s: ResolvedRegion
         tags: s.dataTags,
     }, opts);
 
+    // A copy of the automated backups (snapshots + transaction logs, so PITR) in a second region of
+    // the zone, encrypted with a key of that region: RDS cannot use a key across regions.
+    const copyRegion = s.database.backupCopyRegion;
+    if (copyRegion !== undefined) {
+        const copyKey = new aws.kms.Key(`${name}-db-backup-copy`, {
+            region: copyRegion, description: `Copies of ${name}'s database backups in ${copyRegion}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: s.dataTags,
+        }, opts);
+        new aws.rds.InstanceAutomatedBackupsReplication(`${name}-db-backup-copy`, {
+            region: copyRegion, sourceDbInstanceArn: db.arn, kmsKeyId: copyKey.arn, retentionPeriod: s.database.backupRetentionDays,
+        }, opts);
+    }
+
     const database = {
         host: db.address,
         port: db.port,

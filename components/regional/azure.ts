@@ -109,7 +109,7 @@ export const deployAzure: RegionalCloudDeployer = (name: string, s: ResolvedRegi
         version: "16",
         sku: { name: s.database.instanceClass, tier: azureSkuTier("database.instanceClass", s.database.instanceClass) },
         storage: { storageSizeGB: s.database.storageGb, autoGrow: "Enabled" },
-        backup: { backupRetentionDays: s.database.backupRetentionDays, geoRedundantBackup: "Disabled" },
+        backup: { backupRetentionDays: s.database.backupRetentionDays, geoRedundantBackup: s.database.backupCopyRegion === undefined ? "Disabled" : "Enabled" },
         availabilityZone: "1",
         highAvailability: { mode: "ZoneRedundant", standbyAvailabilityZone: "2" },
         network: { delegatedSubnetResourceId: dbSubnet.id, privateDnsZoneArmResourceId: dnsZone.id, publicNetworkAccess: "Disabled" },

@@ -45,6 +45,8 @@ export interface DatabaseSizing {
     maxSlotWalKeepSizeMb?: number;
     /** Refuse deletion of the server (AWS deletion protection, Azure delete lock is left to the landing zone). Default true. */
     deletionProtection?: boolean;
+    /** Second region of the same zone that holds a copy of the automated backups (AWS: any other region of the zone; Azure: the location's pair, if in the zone). Default none. */
+    backupCopyRegion?: string;
 }
 
 /** Cluster add-ons installed with Helm through the cluster's provider. */
@@ -95,7 +97,7 @@ export interface ResolvedRegionalArgs {
     region: string;
     kubernetesVersion: string;
     nodes: Required<NodePoolSizing>;
-    database: Required<DatabaseSizing>;
+    database: Required<Omit<DatabaseSizing, "backupCopyRegion">> & { backupCopyRegion?: string };
     replicationCapacity: ReplicationCapacity;
     /** Logical replication switch plus the capacity settings, PostgreSQL names, string values. */
     serverParameters: Record<string, string>;

@@ -9,7 +9,7 @@
  *   outside the EU list; Poland Central has no pair at all).
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { Zone } from "../../components/sovereignty";
+import { AZURE_PAIRED_LOCATIONS, Zone } from "../../components/sovereignty";
 import { ZONE_CONFIG_SCHEMA, configuredZone } from "../lib/config";
 import { Cloud, placementOf, zoneOfPlace } from "../lib/placement";
 import { Props, asArray, asString, isRecord, regionOfArn, whenKnown } from "../lib/props";
@@ -21,17 +21,6 @@ interface Copy {
     where: string;
 }
 
-/** Azure location pairs (geo-redundant backups and GRS storage replicate to the pair). */
-export const AZURE_PAIRED_LOCATIONS: Readonly<Record<string, string>> = {
-    eastus: "westus", westus: "eastus", eastus2: "centralus", centralus: "eastus2",
-    northcentralus: "southcentralus", southcentralus: "northcentralus", westus2: "westcentralus",
-    westcentralus: "westus2", westus3: "eastus",
-    germanywestcentral: "germanynorth", germanynorth: "germanywestcentral", westeurope: "northeurope",
-    northeurope: "westeurope", francecentral: "francesouth", francesouth: "francecentral", swedencentral: "swedensouth",
-    southeastasia: "eastasia", eastasia: "southeastasia", japaneast: "japanwest", japanwest: "japaneast",
-    australiaeast: "australiasoutheast", australiasoutheast: "australiaeast", koreacentral: "koreasouth",
-    centralindia: "southindia", chinanorth3: "chinaeast3", chinaeast3: "chinanorth3",
-};
 
 /** The copies a resource makes, per type. `here()` is where the resource itself is placed (read only when needed). */
 const COPIES: Readonly<Record<string, (p: Props, here: () => string | undefined) => Copy[]>> = {

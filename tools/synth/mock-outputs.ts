@@ -102,6 +102,15 @@ function fakeStackReference(reference: string, config: Readonly<Record<string, s
     };
 }
 
+/** Regions of the explicit AWS providers registered so far, by provider name (a resource's ARN names its region). */
+const awsProviderRegions = new Map<string, string>();
+
+/** The region a real AWS provider would put in this resource's ARN: its own `region`, its provider's, or the stack's. */
+function awsRegionOf(a: MockResourceArgs, config: Readonly<Record<string, string>>): string {
+    const providerName = a.provider?.split("::")[3];
+    return String(a.inputs.region ?? (providerName ? awsProviderRegions.get(providerName) : undefined) ?? config["aws:region"] ?? "mock");
+}
+
 /** Per type token: outputs the real provider would add to the inputs (given the stack's config). */
 const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs, config: Readonly<Record<string, string>>) => Outputs> = {
     "pulumi:pulumi:StackReference": (a, config) => fakeStackReference(String(a.inputs.name), config),
@@ -114,12 +123,12 @@ const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs, config: Readonly
         certificateAuthority: { data: "bW9jay1jYQ==" },
         identities: [{ oidcs: [{ issuer: `https://oidc.eks.example.invalid/id/${a.name}` }] }],
     }),
-    "aws:rds/instance:Instance": (a) => ({
+    "aws:rds/instance:Instance": (a, config) => ({
         address: `${a.name}.rds.example.invalid`,
         endpoint: `${a.name}.rds.example.invalid:5432`,
         port: 5432,
         identifier: a.inputs.identifier ?? `${a.name}-mock`,
-        arn: `arn:aws:rds:mock:db:${a.name}`,
+        arn: `arn:aws:rds:${awsRegionOf(a, config)}:123456789012:db:${a.name}`,
     }),
     "aws:iam/role:Role": (a) => ({ arn: `arn:aws:iam::123456789012:role/${a.name}` }),
     "docker:index/remoteImage:RemoteImage": (a) => ({
@@ -132,6 +141,7 @@ const RESOURCE_OUTPUTS: Record<string, (args: MockResourceArgs, config: Readonly
 
 /** Outputs for a registered resource of a stack with `config`: its inputs plus type-specific outputs. */
 export function mockResourceState(args: MockResourceArgs, config: Readonly<Record<string, string>>): Outputs {
+    if (args.type === "pulumi:providers:aws" && typeof args.inputs.region === "string") awsProviderRegions.set(args.name, args.inputs.region);
     const extra = RESOURCE_OUTPUTS[args.type]?.(args, config) ?? {};
     return { ...args.inputs, name: args.inputs.name ?? args.name, ...extra };
 }
