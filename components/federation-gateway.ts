@@ -23,7 +23,7 @@ import {
     GATEWAY_CONFIG_DIR, GATEWAY_CONFIG_FILE, GATEWAY_HEALTH_PATHS, GATEWAY_PORT, SUBGRAPHS_FILE, SUPERGRAPH_FILE, gatewayConfigFile,
 } from "./federation/gateway-config";
 import { appLabels } from "./k8s/labels";
-import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
+import { assertDns1123Label, assertDns1123Subdomain, assertNamespaceList } from "./k8s/names";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, writableScratch } from "./k8s/security";
 import { NetworkPeer, TenantIsolation, podSecurityLabels } from "./k8s/isolation";
 
@@ -116,11 +116,6 @@ function positiveInt(field: string, value: unknown, fallback: number): number {
     return value;
 }
 
-function namespaceList(field: string, value: unknown): string[] {
-    if (!Array.isArray(value)) throw new ValidationError(field, `must be a list of namespace names, got ${JSON.stringify(value)}`);
-    return value.map((ns, i) => assertDns1123Label(`${field}[${i}]`, ns));
-}
-
 function validateGatewayArgs(name: string, args: FederationGatewayArgs): GatewaySettings {
     if (args === null || typeof args !== "object") throw new ValidationError(name, "FederationGateway args are required");
     const at = (key: string): string => `${name}.${key}`;
@@ -152,7 +147,7 @@ function validateGatewayArgs(name: string, args: FederationGatewayArgs): Gateway
         ingressClassName: assertDns1123Subdomain(at("ingressClassName"), args.ingressClassName ?? "nginx"),
         tlsSecretName: args.tlsSecretName === undefined ? undefined : assertDns1123Subdomain(at("tlsSecretName"), args.tlsSecretName),
         ingressControllerNamespace: assertDns1123Label(at("ingressControllerNamespace"), args.ingressControllerNamespace ?? "ingress-nginx"),
-        inClusterSubgraphNamespaces: namespaceList(at("inClusterSubgraphNamespaces"), args.inClusterSubgraphNamespaces ?? []),
+        inClusterSubgraphNamespaces: assertNamespaceList(at("inClusterSubgraphNamespaces"), args.inClusterSubgraphNamespaces ?? []),
     };
 }
 

@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { assertIpv4Cidr } from "./k8s/quantities";
 import { ValidationError, oneOf } from "./errors";
-import { assertDns1123Label, assertDns1123Subdomain } from "./k8s/names";
+import { assertDns1123Subdomain, assertNamespaceList } from "./k8s/names";
 import {
     assertAwsRegion, assertBackupCopyRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
 } from "./sovereignty";
@@ -71,7 +71,6 @@ function assertRange(field: string, value: number, min: number, max: number): nu
     return value;
 }
 
-const assertCidr = assertIpv4Cidr;
 
 function resolveCapacity(args: RegionalClusterArgs): ReplicationCapacity {
     if (args.replicationCapacity !== undefined) return assertReplicationCapacity("replicationCapacity", args.replicationCapacity);
@@ -141,8 +140,8 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
         maxStorageGb: assertRange("database.maxStorageGb", d.maxStorageGb ?? Math.min(65536, storageGb * 4), storageGb, 65536),
         backupRetentionDays: assertRange("database.backupRetentionDays", d.backupRetentionDays ?? 14, 7, 35),
         adminUser,
-        allowedCidrs: (d.allowedCidrs ?? []).map((cidr, i) => assertCidr(`database.allowedCidrs[${i}]`, cidr)),
-        replicationEgressCidrs: (d.replicationEgressCidrs ?? ["0.0.0.0/0"]).map((cidr, i) => assertCidr(`database.replicationEgressCidrs[${i}]`, cidr)),
+        allowedCidrs: (d.allowedCidrs ?? []).map((cidr, i) => assertIpv4Cidr(`database.allowedCidrs[${i}]`, cidr)),
+        replicationEgressCidrs: (d.replicationEgressCidrs ?? ["0.0.0.0/0"]).map((cidr, i) => assertIpv4Cidr(`database.replicationEgressCidrs[${i}]`, cidr)),
         maxSlotWalKeepSizeMb: assertCount("database.maxSlotWalKeepSizeMb", d.maxSlotWalKeepSizeMb ?? Math.floor((storageGb * 1024) / 4), { min: 1024 }),
         deletionProtection: d.deletionProtection ?? true,
         ...(d.backupCopyRegion === undefined ? {} : { backupCopyRegion: assertBackupCopyRegion("database.backupCopyRegion", zone, cloud, region, d.backupCopyRegion) }),
@@ -186,14 +185,12 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
     const tags = { ...userTags, "managed-by": "pulumi", "part-of": "agogsaas", [TAG_RESIDENCY]: residency[TAG_RESIDENCY] };
     const dataTags = { ...tags, ...residency };
 
-    const clients = args.addonClientNamespaces ?? [];
-    if (!Array.isArray(clients)) throw new ValidationError("addonClientNamespaces", `must be a list of namespace names, got ${JSON.stringify(clients)}`);
-    const addonClientNamespaces = clients.map((ns, i) => assertDns1123Label(`addonClientNamespaces[${i}]`, ns));
-    const networkCidr = assertCidr("networkCidr", args.networkCidr ?? DEFAULT_NETWORK_CIDR, { prefix: 16 });
+    const addonClientNamespaces = assertNamespaceList("addonClientNamespaces", args.addonClientNamespaces ?? []);
+    const networkCidr = assertIpv4Cidr("networkCidr", args.networkCidr ?? DEFAULT_NETWORK_CIDR, { prefix: 16 });
     return {
         cloud, zone, region, kubernetesVersion, nodes, database, replicationCapacity, serverParameters,
         networkCidr,
-        apiAllowedCidrs: (args.apiAllowedCidrs ?? []).map((cidr, i) => assertCidr(`apiAllowedCidrs[${i}]`, cidr)),
+        apiAllowedCidrs: (args.apiAllowedCidrs ?? []).map((cidr, i) => assertIpv4Cidr(`apiAllowedCidrs[${i}]`, cidr)),
         addons, addonClientNamespaces, databaseCidrs: DATABASE_SUBNETS[cloud](networkCidr), tags, dataTags,
     };
 }

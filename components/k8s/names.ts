@@ -26,3 +26,9 @@ export function assertDns1123Subdomain(field: string, value: unknown, maxLength 
     }
     return value;
 }
+
+/** A list of namespace names (DNS-1123 labels), each checked under `field[i]`. */
+export function assertNamespaceList(field: string, value: unknown): string[] {
+    if (!Array.isArray(value)) throw new ValidationError(field, `must be a list of namespace names, got ${JSON.stringify(value)}`);
+    return value.map((ns, i) => assertDns1123Label(`${field}[${i}]`, ns));
+}

@@ -60,7 +60,7 @@ export interface ReattachReport {
     outbound: TableSyncReport;
 }
 
-/** Primary key columns of `public.table`, quoted, for a stable paging order. */
+/** Primary key columns of `public.table`, quoted: what matches a row on both sides. */
 async function primaryKey(client: Client, table: string): Promise<string[]> {
     const { rows } = await client.query<{ column: string }>(
         "SELECT a.attname AS column FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) " +
@@ -81,24 +81,30 @@ export interface TableReconciliation {
     deletedOnEdge: number;
 }
 
-interface KeyedRow { key: string; updatedAt: number | null; text: string; row: unknown }
+interface KeyedRow { updatedAt: number | null; text: string; row: unknown }
 
 async function keyedRows(client: Client, target: string, keyColumns: string[], hasUpdatedAt: boolean, where: string): Promise<Map<string, KeyedRow>> {
     const key = `json_build_array(${keyColumns.join(", ")})::text`;
     const stamp = hasUpdatedAt ? "(extract(epoch FROM t.updated_at) * 1000)::float8" : "NULL::float8";
     const { rows } = await client.query<{ key: string; stamp: number | null; text: string; row: unknown }>(
         `SELECT ${key} AS key, ${stamp} AS stamp, t::text AS text, row_to_json(t) AS row FROM ${target} t${where}`);
-    return new Map(rows.map((r) => [r.key, { key: r.key, updatedAt: r.stamp, text: r.text, row: r.row }]));
+    return new Map(rows.map((r) => [r.key, { updatedAt: r.stamp, text: r.text, row: r.row }]));
 }
 
-/** Writes `rows` over `client`'s table (insert, or replace on the primary key), as replication would. */
-async function upsertRows(client: Client, target: string, keyColumns: string[], rows: unknown[]): Promise<void> {
-    if (rows.length === 0) return;
-    await inTransaction(client, async () => {
-        await client.query("SET LOCAL session_replication_role = replica");
-        await client.query(`DELETE FROM ${target} t USING json_populate_recordset(NULL::${target}, $1::json) r WHERE ${keyColumns.map((c) => `t.${c} = r.${c}`).join(" AND ")}`, [JSON.stringify(rows)]);
-        await client.query(`INSERT INTO ${target} SELECT * FROM json_populate_recordset(NULL::${target}, $1::json)`, [JSON.stringify(rows)]);
-    });
+/**
+ * Deletes `rows` (matched on the primary key) from `client`'s table and, with `reinsert`, writes
+ * them back as given: a replace, as replication would apply it. In batches of `batchRows`.
+ */
+async function writeRows(client: Client, target: string, keyColumns: string[], rows: unknown[], reinsert: boolean, batchRows: number): Promise<void> {
+    const match = keyColumns.map((c) => `t.${c} = r.${c}`).join(" AND ");
+    for (let i = 0; i < rows.length; i += batchRows) {
+        const batch = JSON.stringify(rows.slice(i, i + batchRows));
+        await inTransaction(client, async () => {
+            await client.query("SET LOCAL session_replication_role = replica");
+            await client.query(`DELETE FROM ${target} t USING json_populate_recordset(NULL::${target}, $1::json) r WHERE ${match}`, [batch]);
+            if (reinsert) await client.query(`INSERT INTO ${target} SELECT * FROM json_populate_recordset(NULL::${target}, $1::json)`, [batch]);
+        });
+    }
 }
 
 /**
@@ -114,7 +120,9 @@ async function reconcileTable(options: ReattachEdgeOptions, table: string, where
         const keyColumns = await primaryKey(region, table);
         const hasUpdatedAt = ((await region.query("SELECT 1 FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'updated_at' AND NOT attisdropped", [target])).rowCount ?? 0) > 0;
         const [atRegion, atEdge] = await Promise.all([keyedRows(region, target, keyColumns, hasUpdatedAt, where), keyedRows(edge, target, keyColumns, hasUpdatedAt, where)]);
-        const regionHighWater = Math.max(-Infinity, ...[...atRegion.values()].map((r) => r.updatedAt ?? -Infinity));
+        // A fold, not Math.max(...rows): a facility's rows would overflow the argument list.
+        let regionHighWater = -Infinity;
+        for (const r of atRegion.values()) regionHighWater = Math.max(regionHighWater, r.updatedAt ?? -Infinity);
         const toEdge: unknown[] = [];
         const toRegion: unknown[] = [];
         const deleteOnEdge: unknown[] = [];
@@ -139,14 +147,10 @@ async function reconcileTable(options: ReattachEdgeOptions, table: string, where
                 missingOnRegion++;
             } else deleteOnEdge.push(e.row);
         }
-        for (let i = 0; i < toEdge.length; i += options.batchRows ?? 5000) await upsertRows(edge, target, keyColumns, toEdge.slice(i, i + (options.batchRows ?? 5000)));
-        for (let i = 0; i < toRegion.length; i += options.batchRows ?? 5000) await upsertRows(region, target, keyColumns, toRegion.slice(i, i + (options.batchRows ?? 5000)));
-        if (deleteOnEdge.length > 0) {
-            await inTransaction(edge, async () => {
-                await edge.query("SET LOCAL session_replication_role = replica");
-                await edge.query(`DELETE FROM ${target} t USING json_populate_recordset(NULL::${target}, $1::json) r WHERE ${keyColumns.map((c) => `t.${c} = r.${c}`).join(" AND ")}`, [JSON.stringify(deleteOnEdge)]);
-            });
-        }
+        const batchRows = options.batchRows ?? 5000;
+        await writeRows(edge, target, keyColumns, toEdge, true, batchRows);
+        await writeRows(region, target, keyColumns, toRegion, true, batchRows);
+        await writeRows(edge, target, keyColumns, deleteOnEdge, false, batchRows);
         return { toEdge: missingOnEdge, toRegion: missingOnRegion, overwritten, deletedOnEdge: deleteOnEdge.length };
     }));
 }

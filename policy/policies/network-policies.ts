@@ -37,9 +37,8 @@ function belongsTo(resource: PolicyResource, namespace: PolicyResource, name: st
 }
 
 /** What is missing from one namespace's fence, as phrases; empty when it is fenced. */
-function fenceGaps(namespace: PolicyResource, resources: PolicyResource[]): string[] {
+function fenceGaps(namespace: PolicyResource, name: string | undefined, resources: PolicyResource[]): string[] {
     const metadata = metadataOf(namespace);
-    const name = whenKnown(() => asString(metadata.name), undefined);
     const inNamespace = (type: string) => resources.filter((r) => r.type === type && belongsTo(r, namespace, name));
     const gaps: string[] = [];
 
@@ -80,8 +79,8 @@ export const networkPolicyPolicies: StackValidationPolicy[] = [
                 // No kind: the provider has not given outputs yet (a preview through a provider without
                 // preview support; every Kubernetes object's inputs and outputs carry it). Unknown is never a violation.
                 if (whenKnown(() => namespace.props.kind === undefined, false)) continue;
-                const name = whenKnown(() => asString(metadataOf(namespace).name), undefined) ?? namespace.name;
-                for (const gap of fenceGaps(namespace, args.resources)) reportViolation(`namespace ${name} ${gap}`, namespace.urn);
+                const name = whenKnown(() => asString(metadataOf(namespace).name), undefined);
+                for (const gap of fenceGaps(namespace, name, args.resources)) reportViolation(`namespace ${name ?? namespace.name} ${gap}`, namespace.urn);
             }
         },
     },

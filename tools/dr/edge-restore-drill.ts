@@ -73,7 +73,8 @@ export interface DrillReport {
     reattach: Omit<ReattachReport, "outbound">;
 }
 
-async function digest(conn: PgConnection, table: string): Promise<Digest> {
+/** Count and an order-independent checksum of a table. */
+export async function digest(conn: PgConnection, table: string): Promise<Digest> {
     return withClient(conn, async (client) => {
         const { rows } = await client.query<{ count: string; checksum: string | null }>(
             `SELECT count(*) AS count, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS checksum FROM public.${table} t`);

@@ -18,7 +18,7 @@ import { ensureCatalogTables } from "../../components/replication/schema-provide
 import { flowObjectName } from "../../components/replication/naming";
 import { prepareSwitch } from "../../components/replication/switch";
 import { startLocalPg } from "../local-pg/cluster";
-import { wireFlow } from "./edge-restore-drill";
+import { digest, wireFlow } from "./edge-restore-drill";
 
 export interface RollbackDrillOptions {
     /** How long green takes writes before the rollback is decided. Default 2000 ms. */
@@ -35,14 +35,6 @@ export interface RollbackReport {
     /** Rows of green's products missing or different on blue after the switch (0 = RPO 0). */
     differingRows: number;
     products: { green: { count: number; checksum: string }; blue: { count: number; checksum: string } };
-}
-
-async function digest(conn: PgConnection): Promise<{ count: number; checksum: string }> {
-    return withClient(conn, async (client) => {
-        const { rows } = await client.query<{ count: string; checksum: string | null }>(
-            "SELECT count(*) AS count, md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS checksum FROM public.products t");
-        return { count: Number(rows[0].count), checksum: rows[0].checksum ?? "" };
-    });
 }
 
 export async function runRollbackDrill(options: RollbackDrillOptions = {}): Promise<RollbackReport> {
@@ -88,7 +80,7 @@ export async function runRollbackDrill(options: RollbackDrillOptions = {}): Prom
         await withClient(blue, (c) => c.query("DELETE FROM public.products WHERE product_id = 'after-rollback'"));
         return {
             greenCommits: commits, drainMs: drained - decided, prepareMs: prepared - drained, rtoMs, differingRows: differing,
-            products: { green: await digest(green), blue: await digest(blue) },
+            products: { green: await digest(green, "products"), blue: await digest(blue, "products") },
         };
     } finally {
         await cluster.destroy();
