@@ -11,13 +11,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TABLE_NAMES, TABLE_CATALOG, classifyTables, residencyTags } from "./sovereignty";
 import { EdgeSiteArgs, EdgeSiteSettings, validateEdgeSiteArgs } from "./edge/args";
-import { DB_PASSWORD_FILE, EdgeContainerSpec, EdgeVolume, edgeContainerSpecs } from "./edge/containers";
+import { EdgeContainerSpec, EdgeSecretFile, EdgeVolume, INTERNAL_PORTS, edgeContainerSpecs } from "./edge/containers";
+import { pgpassLine, rcloneConfig } from "./edge/backup";
 import { EDGE_SIZES } from "./edge/sizes";
 import * as dockerResources from "./edge/docker-resources";
 import { LeanResource } from "./lean-resource";
 import { secretInput } from "./postgres/secret-input";
 
 export { EdgeSiteArgs, EdgeImages, EdgePorts } from "./edge/args";
+export { EdgeBackupArgs, EdgeBackupTarget, EdgeBackupS3Target, EdgeBackupAzureTarget } from "./edge/backup";
 export { EdgeSizeTier, EDGE_SIZES, EDGE_SIZE_TIERS } from "./edge/sizes";
 
 export const EDGE_SITE_TYPE = "agogsaas:edge:EdgeSite";
@@ -101,32 +103,39 @@ export class EdgeSite extends pulumi.ComponentResource {
 
         // Volumes outlive the stack: deleting a stack (or the facility from it) never wipes a
         // factory's database; remove the volume by hand once its data is safe in the region.
-        const volumes: Record<EdgeVolume, LeanResource> = {
-            pgdata: dockerResources.volume(`${name}-pgdata`, {
-                name: `agogsaas-${settings.facilityId}-pgdata`,
+        const volumeNames: EdgeVolume[] = settings.backup ? ["pgdata", "natsdata", "backups", "archive"] : ["pgdata", "natsdata"];
+        const volumes: Partial<Record<EdgeVolume, LeanResource>> = {};
+        for (const volume of volumeNames) {
+            volumes[volume] = dockerResources.volume(`${name}-${volume}`, {
+                name: `agogsaas-${settings.facilityId}-${volume}`,
                 labels: toLabelList(dataLabels),
-            }, { ...onHost, retainOnDelete: true }),
-            natsdata: dockerResources.volume(`${name}-natsdata`, {
-                name: `agogsaas-${settings.facilityId}-natsdata`,
-                labels: toLabelList(dataLabels),
-            }, { ...onHost, retainOnDelete: true }),
+            }, { ...onHost, retainOnDelete: true });
+        }
+
+        // Secret file contents, each built from the admin password or the off-site credentials (all secret in state).
+        const offsite = settings.backup?.offsite;
+        const secretFiles: Record<EdgeSecretFile, () => pulumi.Output<string>> = {
+            dbPassword: () => adminPassword.result,
+            pgpass: () => adminPassword.result.apply((p) => pgpassLine("postgres", INTERNAL_PORTS.postgres, settings.adminUser, p)),
+            rcloneConfig: () => pulumi.all(offsite!.credentials).apply((c) => rcloneConfig(offsite!, c)),
         };
 
-        const containers: Record<string, LeanResource> = {};
+        const images: Partial<Record<string, LeanResource>> = {};
+        const containers: Partial<Record<string, LeanResource>> = {};
         for (const spec of edgeContainerSpecs(settings)) {
-            const image = dockerResources.remoteImage(`${name}-${spec.alias}-image`, {
-                name: settings.images[spec.container],
+            // One pull per image: the backup container runs the PostgreSQL image the server runs.
+            const image = images[spec.image] ??= dockerResources.remoteImage(`${name}-${spec.alias}-image`, {
+                name: settings.images[spec.image],
                 // Another site on the same host (a lab) may share the image; never delete it from under it.
                 keepLocally: true,
             }, onHost);
             containers[spec.container] = this.container(name, settings, spec, {
                 image: image.output<string>("imageId"),
                 network: network.output<string>("name"),
-                volume: spec.volume ? volumes[spec.volume.volume].output<string>("name") : undefined,
-                dbPassword: adminPassword.result,
-                labels: spec.dataBearing ? dataLabels : labels,
-                // The backend waits for the database container (Docker has no health-gated start outside compose).
-                dependsOn: spec.container === "backend" ? [containers.postgres] : [],
+                volumes: spec.volumes.map((v) => volumes[v.volume]!.output<string>("name")),
+                secretFiles: spec.secretFiles.map((f) => secretFiles[f.secret]()),
+                labels: { ...(spec.dataBearing ? dataLabels : labels), ...spec.labels },
+                dependsOn: spec.after.map((c) => containers[c]!),
             }, onHost);
         }
 
@@ -157,8 +166,10 @@ export class EdgeSite extends pulumi.ComponentResource {
         refs: {
             image: pulumi.Input<string>;
             network: pulumi.Input<string>;
-            volume?: pulumi.Input<string>;
-            dbPassword: pulumi.Output<string>;
+            /** Volume names, in the order of `spec.volumes`. */
+            volumes: pulumi.Input<string>[];
+            /** Contents of `spec.secretFiles`, in order. */
+            secretFiles: pulumi.Output<string>[];
             labels: Record<string, string>;
             dependsOn: pulumi.Resource[];
         },
@@ -168,12 +179,14 @@ export class EdgeSite extends pulumi.ComponentResource {
         return dockerResources.container(`${name}-${spec.alias}`, {
             name: `agogsaas-${settings.facilityId}-${spec.alias}`,
             image: refs.image,
+            entrypoints: spec.entrypoint,
             command: spec.command,
             envs: spec.env,
-            // The password as a root-only file, secret in state; see edge/containers.ts.
-            uploads: spec.needsDbPassword
-                ? [{ file: DB_PASSWORD_FILE, content: secretInput(refs.dbPassword), permissions: "0400" }]
-                : undefined,
+            // Secrets as root-only files, secret in state (see edge/containers.ts); then plain files.
+            uploads: spec.secretFiles.length + spec.files.length > 0 ? [
+                ...spec.secretFiles.map((f, i) => ({ file: f.file, content: secretInput(refs.secretFiles[i]), permissions: "0400" })),
+                ...spec.files.map((f) => ({ file: f.file, content: f.content, permissions: f.permissions })),
+            ] : undefined,
             healthcheck: spec.healthcheck,
             restart: "unless-stopped",
             memory: limits.memoryMb,
@@ -182,7 +195,7 @@ export class EdgeSite extends pulumi.ComponentResource {
             cpus: limits.cpus,
             networksAdvanced: [{ name: refs.network, aliases: [spec.alias] }],
             ports: spec.ports.map((p) => ({ internal: p.internal, external: p.external })),
-            volumes: spec.volume && refs.volume ? [{ volumeName: refs.volume, containerPath: spec.volume.containerPath }] : undefined,
+            volumes: spec.volumes.length > 0 ? spec.volumes.map((v, i) => ({ volumeName: refs.volumes[i], containerPath: v.containerPath })) : undefined,
             labels: toLabelList(refs.labels),
             // Small disks: bounded local logs.
             logDriver: "json-file",

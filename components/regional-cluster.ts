@@ -10,7 +10,7 @@ import { assertIpv4Cidr } from "./k8s/quantities";
 import { ValidationError, oneOf } from "./errors";
 import { assertDns1123Subdomain, assertNamespaceList } from "./k8s/names";
 import {
-    assertAwsRegion, assertBackupCopyRegion, assertAzureLocation, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
+    assertAwsRegion, assertBackupCopyRegion, assertAzureLocation, assertStandbyRegion, assertZone, normaliseAzureLocation, residencyTags, TAG_CLASSIFICATION, TAG_RESIDENCY,
 } from "./sovereignty";
 import {
     assertCount, assertReplicationCapacity, capacityParameters, regionalReplicationCapacity, ReplicationCapacity,
@@ -145,6 +145,7 @@ export function resolveRegionalClusterArgs(args: RegionalClusterArgs): ResolvedR
         maxSlotWalKeepSizeMb: assertCount("database.maxSlotWalKeepSizeMb", d.maxSlotWalKeepSizeMb ?? Math.floor((storageGb * 1024) / 4), { min: 1024 }),
         deletionProtection: d.deletionProtection ?? true,
         ...(d.backupCopyRegion === undefined ? {} : { backupCopyRegion: assertBackupCopyRegion("database.backupCopyRegion", zone, cloud, region, d.backupCopyRegion) }),
+        ...(d.standbyRegion === undefined ? {} : { standbyRegion: assertStandbyRegion("database.standbyRegion", zone, cloud, region, d.standbyRegion) }),
     };
     if (typeof database.deletionProtection !== "boolean") {
         throw new ValidationError("database.deletionProtection", `must be true or false, got ${JSON.stringify(database.deletionProtection)}`);

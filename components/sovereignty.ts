@@ -166,6 +166,29 @@ export function assertBackupCopyRegion(field: string, zone: Zone, cloud: "aws" |
 }
 
 // ---------------------------------------------------------------------------------------------
+// Edge backup targets (EdgeSite `backup.offsite`; the policy reads the same rule from the labels)
+
+/**
+ * The off-site target of an edge site's backups (an S3 bucket's region or an Azure storage
+ * account's location) must lie in the facility's own zone. Returns the place normalised (Azure
+ * locations lower case, no spaces); throws a SovereigntyError naming `field` otherwise.
+ */
+export function assertEdgeBackupTarget(field: string, zone: Zone, cloud: "aws" | "azure", where: unknown): string {
+    if (typeof where !== "string" || where.trim() === "") {
+        throw new ValidationError(field, `must be ${cloud === "aws" ? "an AWS region" : "an Azure location"} of zone "${zone}", got ${JSON.stringify(where)}`);
+    }
+    if (cloud === "aws") {
+        assertAwsRegion(field, zone, where);
+        return where;
+    }
+    const location = normaliseAzureLocation(where);
+    // "global" is a pseudo-location for global services; a storage account always has a real one.
+    if (AZURE_GLOBAL_LOCATIONS.includes(location)) throw new SovereigntyError(field, `"${where}" is not a storage location`, oneOf(ZONE_RULES[zone].azureLocations));
+    assertAzureLocation(field, zone, location);
+    return location;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Table catalog
 
 /**
@@ -282,6 +305,67 @@ export function assertTablesMayFlow(field: string, fromZone: Zone, toZone: Zone,
             oneOf(TABLE_NAMES.filter(mayCrossZones)),
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Standbys and failover targets
+
+/** The zone of an AWS region or Azure location, or undefined when no zone allows it. */
+export function zoneOfRegion(cloud: "aws" | "azure", region: string): Zone | undefined {
+    return cloud === "aws" ? zoneOfAwsRegion(region) : zoneOfAzureLocation(region);
+}
+
+/** Where a failover may go, checked: the zones on both sides and the target's normalised name. */
+export interface FailoverTarget {
+    fromZone: Zone;
+    toZone: Zone;
+    /** Normalised (Azure: lower case, no spaces). */
+    target: string;
+    crossZone: boolean;
+}
+
+/**
+ * A copy of a database in `region` that can be promoted in `target` (a standby, a failover): in
+ * another region of the same zone it may hold every table; in another zone only aggregate,
+ * non-personal tables (`mayCrossZones`), because promoting it there would move the rest out of
+ * the zone. The server's own region is refused: a copy there does not survive a region outage.
+ * Throws a SovereigntyError (or ValidationError) naming `field`.
+ */
+export function assertFailoverTarget(field: string, cloud: "aws" | "azure", region: string, target: unknown, tables: readonly string[]): FailoverTarget {
+    const kind = cloud === "aws" ? "AWS region" : "Azure location";
+    const here = cloud === "azure" ? normaliseAzureLocation(region) : region;
+    const fromZone = zoneOfRegion(cloud, here);
+    if (fromZone === undefined) throw new ValidationError(field, `the server's ${kind} "${region}" belongs to no sovereignty zone`);
+    const elsewhereInZone = (cloud === "aws" ? ZONE_RULES[fromZone].awsRegions : ZONE_RULES[fromZone].azureLocations).filter((r) => r !== here);
+    if (typeof target !== "string" || target.trim() === "") throw new ValidationError(field, `must be a region name, got ${JSON.stringify(target)}`, oneOf(elsewhereInZone));
+    const there = cloud === "azure" ? normaliseAzureLocation(target) : target;
+    const toZone = zoneOfRegion(cloud, there);
+    if (toZone === undefined) throw new ValidationError(field, `${kind} "${target}" belongs to no sovereignty zone`, oneOf(elsewhereInZone));
+    if (there === here) throw new ValidationError(field, `is the server's own ${kind} "${here}": a standby there does not survive a region outage`, oneOf(elsewhereInZone));
+    assertKnownTables(field, tables);
+    if (toZone !== fromZone) {
+        const refused = tables.filter((table) => !mayCrossZones(table));
+        if (refused.length > 0) {
+            const personal = refused.filter((table) => TABLE_CATALOG[table].personal);
+            const what = personal.length > 0 ? `personal data (${personal.map((t) => `"${t}"`).join(", ")})` : `${refused.map((t) => `"${t}" (${TABLE_CATALOG[t].class})`).join(", ")}`;
+            throw new SovereigntyError(
+                field,
+                `a standby in ${there} (zone ${toZone}) would hold zone ${fromZone} ${what}: only aggregate tables may leave zone ${fromZone}`,
+                `${oneOf(elsewhereInZone)}, or a move of aggregate tables only (${oneOf(TABLE_NAMES.filter(mayCrossZones))})`,
+            );
+        }
+    }
+    return { fromZone, toZone, target: there, crossZone: toZone !== fromZone };
+}
+
+/**
+ * A physical standby (read replica) copies the whole server, every table of the catalog: it may
+ * only live in another region of the server's own zone. Returns the normalised standby region.
+ */
+export function assertStandbyRegion(field: string, zone: Zone, cloud: "aws" | "azure", region: string, standbyRegion: unknown): string {
+    const checked = assertFailoverTarget(field, cloud, region, standbyRegion, TABLE_NAMES);
+    if (checked.fromZone !== zone) throw new SovereigntyError(field, `the server's region "${region}" is in zone ${checked.fromZone}, not ${zone}`);
+    return checked.target;
 }
 
 // ---------------------------------------------------------------------------------------------

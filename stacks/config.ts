@@ -6,12 +6,14 @@
  * `parseStackConfig` is pure (fully qualified string config in, typed config out) so the synth
  * CLI, the benchmarks and the tests use exactly the rules the program uses.
  */
+import { FacilityMode, assertFacilityMode } from "../components/fallback/plan";
 import * as pulumi from "@pulumi/pulumi";
 import { SovereigntyError, ValidationError, oneOf } from "../components/errors";
 import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/sovereignty";
-import { EDGE_CONTAINERS, EDGE_SIZE_TIERS, EdgeContainer, EdgeSizeTier } from "../components/edge/sizes";
+import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge/sizes";
 import { parseImageRef } from "../components/edge/image-ref";
-import { FACILITY_ID_PATTERN } from "../components/edge/args";
+import { DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName, FACILITY_ID_PATTERN } from "../components/edge/args";
+import { EdgeBackupArgs, validateEdgeBackup } from "../components/edge/backup";
 import {
     assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger, readObject,
     readString, readVersion,
@@ -48,8 +50,10 @@ export interface TenantConfig {
     name: string;
 }
 
-/** Pinned image per edge container. */
-export type EdgeImages = Record<EdgeContainer, string>;
+/** Pinned image per edge image key (`rclone` may be left out: EdgeSite's pinned default). */
+export type EdgeImages = Record<EdgeImageName, string>;
+/** Edge images a stack need not pin (the library pins them). */
+const OPTIONAL_EDGE_IMAGES: readonly EdgeImageName[] = ["rclone"];
 
 export interface FacilityConfig {
     /** Facility id (`facility-la-001`, see FACILITY_ID_PATTERN): row filter of its operational flows and the base of its resource names. */
@@ -64,16 +68,20 @@ export interface FacilityConfig {
     size: EdgeSizeTier;
     /** true when the site is unreachable: its regional side stays, its edge is left untouched. */
     offline: boolean;
+    /** Who writes the facility's rows: its edge ("edge", default), a cloud workspace ("fallback"), or the hand-back to a new edge ("return"); see components/fallback/plan.ts. */
+    mode: FacilityMode;
     /** Sovereignty zone of the facility's data; always the stack's zone (checked). */
     zone: Zone;
     /** Pinned edge images: `agogsaas:edgeImages` with the facility's own overrides applied. */
     images: EdgeImages;
     /** The config path each image was taken from (`agogsaas:edgeImages.nats` or the facility's override), for messages. */
-    imageSources: Record<EdgeContainer, string>;
+    imageSources: Record<EdgeImageName, string>;
     /** Who deploys the facility's containers: this regional stack ("inline") or the facility's own edge stack ("stacks"). Default `agogsaas:edgeDeployment`. */
     edgeDeployment: EdgeDeployment;
     /** The facility's own edge stack (a stack reference name), read for its database endpoint when `edgeDeployment` is "stacks". Default `edge-<site>-<nnn>` (the id without "facility-"). */
     edgeStack: string;
+    /** Scheduled backups, as EdgeSite's `backup` (validated here already, off-site target in the zone). Default: EdgeSite's (on, volumes only). */
+    backup?: EdgeBackupArgs;
 }
 
 /** A peer region's peering publication, given in config instead of through its stack reference. */
@@ -129,6 +137,8 @@ export interface DatabaseSizing {
     storageGb: number;
     /** Point-in-time-recovery window in days. */
     backupRetentionDays: number;
+    /** Region/location of the cross-region standby (same zone only); undefined = none. */
+    standbyRegion?: string;
 }
 
 /** Everything a stack of this project is configured with, validated. */
@@ -178,6 +188,7 @@ export const DEFAULTS = {
     databaseSku: "",
     databaseStorageGb: 128,
     databaseBackupRetentionDays: 14,
+    databaseStandbyRegion: "",
     edgeDeployment: "inline",
 } as const;
 
@@ -185,7 +196,7 @@ export const DEFAULTS = {
 export const CONFIG_KEYS = [
     "tier", "environment", "zone", "cloud", "region", "activeColor", "publicHostname",
     "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount",
-    "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "edgeDeployment",
+    "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "databaseStandbyRegion", "edgeDeployment",
     "versions", "images", "edgeImages", "tenants", "facilities", "peers",
 ] as const;
 
@@ -325,7 +336,7 @@ function readTenants(src: ConfigSource): TenantConfig[] {
     return tenants;
 }
 
-const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images", "edgeDeployment", "edgeStack"] as const;
+const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack", "backup"] as const;
 /** A stack reference: `stack`, `project/stack` or `org/project/stack`. */
 const STACK_REFERENCE_PATTERN = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 const STACK_REFERENCE_ALLOWED = '"org/project/stack", "project/stack" or "stack"';
@@ -340,9 +351,9 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
     const values = readArray(src.key("facilities"), src.getStructured("facilities") ?? []);
     const edgeImagesValue = src.getStructured("edgeImages");
     if (values.length > 0 && edgeImagesValue === undefined) {
-        throw new ValidationError(src.key("edgeImages"), "missing: facilities need their pinned edge images", `a map of ${oneOf(EDGE_CONTAINERS).replace(" or ", " and ")}`);
+        throw new ValidationError(src.key("edgeImages"), "missing: facilities need their pinned edge images", `a map of ${oneOf(EDGE_IMAGE_NAMES.filter((n) => !OPTIONAL_EDGE_IMAGES.includes(n))).replace(" or ", " and ")}`);
     }
-    const edgeImages = edgeImagesValue === undefined ? undefined : readObject(src.key("edgeImages"), edgeImagesValue, EDGE_CONTAINERS);
+    const edgeImages = edgeImagesValue === undefined ? undefined : readObject(src.key("edgeImages"), edgeImagesValue, EDGE_IMAGE_NAMES);
 
     const facilities = values.map((value, i): FacilityConfig => {
         const path = `${src.key("facilities")}[${i}]`;
@@ -360,13 +371,16 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
             throw new SovereigntyError(`${path}.zone`, `facility in zone "${facilityZone}" cannot be served by a stack in zone "${zone}": its operational data would leave its zone`, `"${zone}" (or a stack of zone "${facilityZone}")`);
         }
         // Each image: the facility's override if it has one, else the stack's edgeImages entry.
-        const overrides = facility.images === undefined ? {} : readObject(`${path}.images`, facility.images, EDGE_CONTAINERS);
+        const overrides = facility.images === undefined ? {} : readObject(`${path}.images`, facility.images, EDGE_IMAGE_NAMES);
         const images = {} as EdgeImages;
-        const imageSources = {} as Record<EdgeContainer, string>;
-        for (const name of EDGE_CONTAINERS) {
+        const imageSources = {} as Record<EdgeImageName, string>;
+        for (const name of EDGE_IMAGE_NAMES) {
             const override = overrides[name] !== undefined;
             imageSources[name] = override ? `${path}.images.${name}` : `${src.key("edgeImages")}.${name}`;
-            images[name] = readImage(imageSources[name], override ? overrides[name] : edgeImages?.[name], environment === "production");
+            const given = override ? overrides[name] : edgeImages?.[name];
+            images[name] = given === undefined && OPTIONAL_EDGE_IMAGES.includes(name)
+                ? DEFAULT_EDGE_IMAGES[name as keyof typeof DEFAULT_EDGE_IMAGES]
+                : readImage(imageSources[name], given, environment === "production");
         }
         return {
             id,
@@ -375,15 +389,23 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
             dockerHost: readDockerHost(`${path}.dockerHost`, facility.dockerHost),
             size: readChoice(`${path}.size`, facility.size, EDGE_SIZE_TIERS),
             offline: facility.offline === undefined ? false : readBoolean(`${path}.offline`, facility.offline),
+            mode: facility.mode === undefined ? "edge" : assertFacilityMode(`${path}.mode`, facility.mode),
             zone: facilityZone,
             images,
             imageSources,
             edgeDeployment: facility.edgeDeployment === undefined ? edgeDeployment : readChoice(`${path}.edgeDeployment`, facility.edgeDeployment, EDGE_DEPLOYMENTS),
             edgeStack: facility.edgeStack === undefined ? `edge-${id.slice("facility-".length)}` : readStackReference(`${path}.edgeStack`, facility.edgeStack),
+            // EdgeSite's own rules (ranges, known fields, off-site target in the zone), checked here so a bad value fails before any stack work.
+            ...(facility.backup === undefined ? {} : { backup: readEdgeBackup(`${path}.backup`, facilityZone, facility.backup) }),
         };
     });
     assertUnique(src.key("facilities"), facilities.map((f) => f.id));
     return facilities;
+}
+
+function readEdgeBackup(path: string, zone: Zone, value: unknown): EdgeBackupArgs {
+    validateEdgeBackup(path, zone, value);
+    return value as EdgeBackupArgs;
 }
 
 function readPeers(src: ConfigSource): PeerConfig[] {
@@ -493,6 +515,7 @@ function readSizing(src: ConfigSource): { cluster: ClusterSizing; database: Data
             sku: src.getOrDefault("databaseSku").trim() || undefined,
             storageGb: integer("databaseStorageGb"),
             backupRetentionDays: integer("databaseBackupRetentionDays"),
+            standbyRegion: src.getOrDefault("databaseStandbyRegion").trim() || undefined,
         },
     };
 }

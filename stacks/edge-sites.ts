@@ -3,7 +3,7 @@
  * single-facility edge stack, so a facility deploys identically either way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EdgeSite, EdgeSiteArgs } from "../components/edge-site";
+import { EdgeBackupArgs, EdgeSite, EdgeSiteArgs } from "../components/edge-site";
 import { validateEdgeSiteArgs } from "../components/edge/args";
 import { FacilityConfig, StackConfig, configKey } from "./config";
 import { regionalUrls } from "./endpoints";
@@ -36,10 +36,24 @@ export function edgeSiteArgs(config: StackConfig, facility: FacilityConfig, inde
         regionalApiUrl: urls.apiUrl,
         regionalHealthUrl: urls.edgeHealthUrl,
         // Offline: EdgeSite keeps the resources declared but frozen (nothing asked of the host).
-        offline: facility.offline,
+        // In fallback the host is lost: frozen likewise, until a new edge stands at its address.
+        offline: facility.offline || facility.mode === "fallback",
         // Both colours subscribe to the edge (see stacks/mesh.ts): its slots and senders are sized for that.
         replication: EDGE_REPLICATION,
+        backup: secretCredentials(facility.backup),
         configPath: facilityPath(index),
+    };
+}
+
+/** The off-site credentials come from stack config (`--secret`): kept secret from here on. */
+function secretCredentials(backup: EdgeBackupArgs | undefined): EdgeBackupArgs | undefined {
+    const offsite = backup?.offsite;
+    if (offsite === undefined) return backup;
+    return {
+        ...backup,
+        offsite: offsite.cloud === "aws"
+            ? { ...offsite, accessKeyId: pulumi.secret(offsite.accessKeyId), secretAccessKey: pulumi.secret(offsite.secretAccessKey) }
+            : { ...offsite, sasUrl: pulumi.secret(offsite.sasUrl) },
     };
 }
 
@@ -99,6 +113,8 @@ export interface FacilitySummary extends FacilityAddresses {
     tenant: string;
     size: string;
     status: "online" | "offline";
+    /** Who writes its rows (`agogsaas:facilities[i].mode`): edge, fallback (the cloud workspace) or return. */
+    mode: string;
     /** `inline`, or `stack <edge stack>`. */
     deployment: string;
 }
@@ -110,7 +126,8 @@ export function facilitySummary(facility: FacilityConfig, endpoint: FacilityEndp
         name: facility.name,
         tenant: facility.tenant,
         size: facility.size,
-        status: facility.offline ? "offline" as const : "online" as const,
+        status: facility.offline || facility.mode === "fallback" ? "offline" as const : "online" as const,
+        mode: facility.mode,
         deployment: deployment ?? (facility.edgeDeployment === "inline" ? "inline" : `stack ${facility.edgeStack}`),
     };
     const addresses = endpoint.addresses;

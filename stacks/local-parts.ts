@@ -97,6 +97,9 @@ function checkPartConfig(config: LocalConfig, part: LocalPartConfig): void {
         }
     };
     if (part.part === "all") return refuseRegionSettings(`${configKey("localPart")} is "all"`);
+    // A fallback moves a facility between an edge part and a region part: one stack must hold both.
+    const moving = Object.entries(config.edgeModes).find(([, mode]) => mode !== "edge");
+    if (moving) throw new ValidationError(`${configKey("localEdgeModes")}.${moving[0]}`, `"${moving[1]}" needs the edge and its region in one stack, and ${configKey("localPart")} is "${part.part}"`, `"edge", or ${configKey("localPart")} "all"`);
     const edge = part.part in LOCAL_EDGE_PARTS ? LOCAL_EDGE_PARTS[part.part as keyof typeof LOCAL_EDGE_PARTS] : undefined;
     const expected = edge ? edge.zone : LOCAL_REGION_PARTS[part.part as keyof typeof LOCAL_REGION_PARTS].zone;
     const { zone } = part.placement;

@@ -80,7 +80,7 @@ export function demoMeshArgs(c: DemoNodeConnections, options: DemoMeshOptions = 
             node(NODES.edgeFra, "eu", "edge", c),
             node(NODES.blue, "us", "regional", c, "us_east"),
             node(NODES.green, "us", "regional", c, "us_east"),
-            node(NODES.euCentral, "eu", "regional", c),
+            node(NODES.euCentral, "eu", "regional", c, "eu_central"),
         ],
         flows: [
             { from: NODES.edgeLa, to: NODES.blue, tables: OPERATIONAL, rowFilter: facilityFilter(la) },

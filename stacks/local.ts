@@ -21,6 +21,8 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../components/errors";
 import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway";
+import { FacilityFallback } from "../components/fallback/facility-fallback";
+import { FacilityMode, assertFacilityMode, fallbackLoginUser, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { PostgresDatabase } from "../components/postgres/database";
 import { edgeReplicationCapacity, regionalReplicationCapacity } from "../components/replication-capacity";
 import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-mesh";
@@ -38,6 +40,14 @@ export const LOCAL_PASSWORD_ENV = "AGOGSAAS_LOCAL_PG_PASSWORD";
 export const LOCAL_SUPERUSER = "postgres";
 /** Component name of the local mesh (prefix of its resources' names). */
 export const LOCAL_MESH_NAME = "local";
+
+/** The two factories' servers (each is one mesh node of the same name). */
+export const LOCAL_EDGES = ["edge_la", "edge_fra"] as const;
+export type LocalEdge = (typeof LOCAL_EDGES)[number];
+
+/** The regional server each factory's fallback workspace lives on (the server its orders go to, in its zone). */
+export const FALLBACK_SERVER: Readonly<Record<LocalEdge, LocalServer>> = { edge_la: "us_east", edge_fra: "eu_central" };
+
 
 /** The four servers, in start order (edges first). */
 export const LOCAL_SERVERS = ["edge_la", "edge_fra", "us_east", "eu_central"] as const;
@@ -60,7 +70,7 @@ export function localCapacity(server: LocalServer) {
 }
 
 /** What the local tier reads, plus what Pulumi.yaml's schema makes every stack carry (the CLI fills in its defaults). */
-const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows", "localPart", "localEdgeStack"];
+const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows", "localEdgeModes", "localPart", "localEdgeStack"];
 /** `peers` in the regional stacks' format, for the region parts (stacks/local-parts.ts). */
 const LOCAL_KEYS = [...OWN_KEYS, "peers", "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
 
@@ -73,6 +83,8 @@ export interface LocalConfig {
     aggregateTables?: string[];
     /** Flows added to the topology's (the demo adds a forbidden one to show it refused); default none. */
     extraFlows: MeshFlow[];
+    /** Who writes each edge's facilities (`localEdgeModes`, see components/fallback/plan.ts); default "edge" for both. */
+    edgeModes: { edge_la?: FacilityMode; edge_fra?: FacilityMode };
 }
 
 /** Validates the local stack's config; throws a ValidationError naming the key at fault. */
@@ -117,7 +129,12 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
     }
     const aggregates = json("localAggregateTables");
     const aggregateTables = aggregates === undefined ? undefined : strings(key("localAggregateTables"), aggregates);
-    return { ports, edgeFacilities, aggregateTables, extraFlows };
+    const modesRaw = readObject(key("localEdgeModes"), json("localEdgeModes") ?? {}, LOCAL_EDGES);
+    const edgeModes: LocalConfig["edgeModes"] = {};
+    for (const edge of LOCAL_EDGES) {
+        if (modesRaw[edge] !== undefined) edgeModes[edge] = assertFacilityMode(`${key("localEdgeModes")}.${edge}`, modesRaw[edge]);
+    }
+    return { ports, edgeFacilities, aggregateTables, extraFlows, edgeModes };
 }
 
 /** The superuser password from the environment; throws naming the variable when it is not set. */
@@ -127,6 +144,11 @@ export function localPassword(env: NodeJS.ProcessEnv = process.env): string {
         throw new ValidationError(LOCAL_PASSWORD_ENV, "not set: the superuser password of the local PostgreSQL servers (npm run demo sets it for the run)", "a non-empty string");
     }
     return password;
+}
+
+/** The fallback login's password of an edge: HMAC of the run's superuser password, like the replication roles'. */
+export function derivedLoginPassword(superuserPassword: string, edge: LocalEdge): string {
+    return crypto.createHmac("sha256", superuserPassword).update(`login:${edge}`).digest("base64url").slice(0, 32);
 }
 
 /** A node's replication-role password: HMAC of the run's superuser password (see the file comment). */
@@ -142,6 +164,34 @@ export function localMeshArgs(config: LocalConfig, admin: Record<DemoNode, Repli
     return { ...args, flows: [...(args.flows ?? []), ...config.extraFlows] };
 }
 
+/** The edges of the config in a given mode. */
+export function edgesInMode(config: LocalConfig, mode: FacilityMode): LocalEdge[] {
+    return LOCAL_EDGES.filter((edge) => (config.edgeModes[edge] ?? "edge") === mode);
+}
+
+/** Where an edge's fallback workspace lives: its regional server, a database named after the workspace node. */
+export function fallbackPlacement(edge: LocalEdge): { server: LocalServer; database: string } {
+    return { server: FALLBACK_SERVER[edge], database: fallbackNodeName(edge) };
+}
+
+/**
+ * The mesh args with every edge in mode "fallback" served from its workspace (fallbackPlan): `workspace`
+ * gives the workspace's admin connection, `passwords` its replication role's password.
+ */
+export function localMeshArgsWithModes(config: LocalConfig, args: ReplicationMeshArgs,
+    workspace: (edge: LocalEdge) => ReplicationMeshArgs["nodes"][number]["connection"], password: (node: string) => pulumi.Input<string>): ReplicationMeshArgs {
+    let nodes = args.nodes;
+    let flows = args.flows ?? [];
+    for (const edge of edgesInMode(config, "fallback")) {
+        const name = fallbackNodeName(edge);
+        const server = FALLBACK_SERVER[edge];
+        const zone = nodes.find((n) => n.name === edge)?.zone ?? "us";
+        ({ nodes, flows } = fallbackPlan(`${PROJECT}:localEdgeModes.${edge}`, nodes, flows, edge,
+            { name, zone, role: "edge", connection: workspace(edge), replicationPassword: password(name), server, capacity: localCapacity(server) }));
+    }
+    return { ...args, nodes, flows };
+}
+
 /** The two regions' federation: us-east serves its own (regional) subgraph, eu-central contributes aggregates. */
 function localSupergraph() {
     const subgraph = (name: string, zone: Zone, audience: "regional" | "aggregate") =>
@@ -155,23 +205,44 @@ export async function deployLocal(config: LocalConfig): Promise<StackOutputs> {
     const supergraph = localSupergraph();
     const plain = (server: LocalServer, database: string) =>
         ({ host: "127.0.0.1", port: config.ports[server], database, user: LOCAL_SUPERUSER, password });
-    const passwords = Object.fromEntries(Object.keys(LOCAL_PLACEMENT).map((node) => [node, derivedReplicationPassword(password, node)])) as Record<DemoNode, string>;
+    const replicationPassword = (node: string) => derivedReplicationPassword(password, node);
+    const passwords = Object.fromEntries(Object.keys(LOCAL_PLACEMENT).map((node) => [node, replicationPassword(node)])) as Record<DemoNode, string>;
     const plainAdmin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place]) => [node, plain(place.server, place.database)])) as Record<DemoNode, ReturnType<typeof plain>>;
-    const planned = localMeshArgs(config, plainAdmin, passwords);
+    const plainWorkspace = (edge: LocalEdge) => plain(fallbackPlacement(edge).server, fallbackPlacement(edge).database);
+    const planned = localMeshArgsWithModes(config, localMeshArgs(config, plainAdmin, passwords), plainWorkspace, replicationPassword);
     validateMesh(planned.nodes, planned.flows ?? []);
 
-    const databases = Object.entries(LOCAL_PLACEMENT).map(([node, place]) => new PostgresDatabase(`local-${node}-db`, {
-        connection: { ...plain(place.server, "postgres"), password: pulumi.secret(password) },
+    const secretPassword = pulumi.secret(password);
+    const database = (node: string, place: { server: LocalServer; database: string }) => new PostgresDatabase(`local-${node}-db`, {
+        connection: { ...plain(place.server, "postgres"), password: secretPassword },
         databaseName: place.database,
         dropOnDelete: true,
-    }));
+    });
+    const databases = Object.entries(LOCAL_PLACEMENT).map(([node, place]) => database(node, place));
+    const workspaces = new Map(edgesInMode(config, "fallback").map((edge) => [edge, database(fallbackNodeName(edge), fallbackPlacement(edge))]));
     const admin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place], i) =>
-        [node, { ...plain(place.server, place.database), database: databases[i].databaseName, password: pulumi.secret(password) }])) as Record<DemoNode, never>;
+        [node, { ...plain(place.server, place.database), database: databases[i].databaseName, password: secretPassword }])) as Record<DemoNode, never>;
+    const workspaceAdmin = (edge: LocalEdge) => ({ ...plainWorkspace(edge), database: workspaces.get(edge)!.databaseName, password: secretPassword });
     const secretPasswords = Object.fromEntries(Object.entries(passwords).map(([node, p]) => [node, pulumi.secret(p)])) as Record<DemoNode, pulumi.Output<string>>;
-    const mesh = new ReplicationMesh(LOCAL_MESH_NAME, localMeshArgs(config, admin, secretPasswords), { dependsOn: databases });
+    const meshArgs = localMeshArgsWithModes(config, localMeshArgs(config, admin, secretPasswords), workspaceAdmin, (node) => pulumi.secret(replicationPassword(node)));
+    const mesh = new ReplicationMesh(LOCAL_MESH_NAME, meshArgs, { dependsOn: [...databases, ...workspaces.values()] });
+
+    const fallback: Record<string, { mode: FacilityMode; url?: pulumi.Output<string> }> = {};
+    for (const edge of edgesInMode(config, "fallback")) {
+        const login = { user: fallbackLoginUser(edge), password: pulumi.secret(derivedLoginPassword(password, edge)) };
+        const activation = new FacilityFallback(`local-${edge}`, { mode: "fallback", mesh, node: fallbackNodeName(edge), login });
+        fallback[edge] = { mode: "fallback", url: activation.url };
+    }
+    for (const edge of edgesInMode(config, "return")) {
+        // The workspace is no longer declared: it is drained here and deleted once this update is done.
+        const workspace = { ...plainWorkspace(edge), password: secretPassword };
+        new FacilityFallback(`local-${edge}`, { mode: "return", mesh, node: edge, workspace, login: { user: fallbackLoginUser(edge) } });
+        fallback[edge] = { mode: "return" };
+    }
     return {
         topology: mesh.topology,
         servers: Object.fromEntries(LOCAL_SERVERS.map((server) => [server, { host: "127.0.0.1", port: config.ports[server] }])),
         supergraph: { sdl: supergraph.supergraphSdl, classification: supergraph.classification, subgraphs: supergraph.subgraphs.map((s) => ({ name: s.name, zone: s.zone, crossZone: s.crossZone })) },
+        ...(Object.keys(fallback).length > 0 ? { fallback } : {}),
     };
 }

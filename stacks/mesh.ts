@@ -41,6 +41,7 @@ import { MeshFlow, MeshNode, MeshPublication } from "../components/replication-m
 import { MAX_NODE_NAME_LENGTH, validateMesh } from "../components/replication/validation";
 import { EdgeReplicationTopology, ReplicationCapacity, edgeReplicationCapacity } from "../components/replication-capacity";
 import { ZONES, tablesOfClass } from "../components/sovereignty";
+import { fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { COLORS, Color, Cloud, FacilityConfig, PeerConfig, StackConfig, configKey } from "./config";
 import { FieldMap, withConfigKeys } from "./rekey";
 
@@ -62,6 +63,8 @@ export type NodeSource =
     | { kind: "colour"; color: Color }
     | { kind: "peering" }
     | { kind: "facility"; facility: FacilityConfig }
+    /** A facility's cloud fallback workspace: a database of its own on this region's server. */
+    | { kind: "fallback"; facility: FacilityConfig }
     | { kind: "peer"; peer: PeerConfig };
 
 /** A mesh node without its connection (attached at deploy time). */
@@ -115,6 +118,7 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
     const publications: MeshPublication[] = [];
     const colour = (color: Color) => colourNodeName(config.stack, color);
     const anchor = colour(ANCHOR_COLOR);
+    const fallbacks: [FacilityConfig, number][] = [];
 
     for (const color of COLORS) {
         nodes.push({
@@ -131,6 +135,7 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
 
     config.facilities.forEach((facility, i) => {
         const edge = edgeNodeName(facility.id);
+        if (facility.mode === "fallback") fallbacks.push([facility, i]);
         nodes.push({
             name: edge, zone: facility.zone, role: "edge", capacity: edgeCapacity(), offline: facility.offline,
             source: { kind: "facility", facility }, configPath: `${configKey("facilities")}[${i}].id`,
@@ -160,6 +165,20 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
             subscribers: config.peers.length * COLORS.length,
         });
     }
+
+    // A lost facility's flows, served from its workspace on this server (it uses the spare
+    // capacity: the server's replication settings need a restart to change, a fallback must not).
+    let planned = { nodes, flows };
+    for (const [facility, i] of fallbacks) {
+        const edge = edgeNodeName(facility.id);
+        planned = fallbackPlan(`${configKey("facilities")}[${i}].mode`, planned.nodes, planned.flows, edge, {
+            name: fallbackNodeName(edge), zone: facility.zone, role: "edge", server, capacity: regionalCapacity,
+            replicationGrantRoles: REPLICATION_GRANT_ROLES[config.cloud],
+            source: { kind: "fallback", facility }, configPath: `${configKey("facilities")}[${i}].mode`,
+        });
+    }
+    nodes.splice(0, nodes.length, ...planned.nodes);
+    flows.splice(0, flows.length, ...planned.flows);
 
     config.peers.forEach((peer, i) => {
         // The peer's peering database, managed by the peer's own stack: this stack only subscribes to it.

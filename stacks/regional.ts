@@ -19,13 +19,45 @@ import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, appIsolation, appNamespaceLabels, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummaries, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
-import { EDGE_NODE_PATTERN, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
+import { EDGE_NODE_PATTERN, edgeNodeName, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
 import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
 import { subgraphUrl } from "../components/federation-gateway";
 import { MeshMonitoring } from "../components/replication/monitoring";
 import type { StackOutputs } from "./program";
+import { FacilityFallback } from "../components/fallback/facility-fallback";
+import { fallbackLoginUser, fallbackNodeName } from "../components/fallback/plan";
+
+/**
+ * The data side of each facility in mode fallback or return (components/fallback): the workspace
+ * seeded and opened to the facility's login (`<edge node>_app`, with the edge's database password),
+ * or drained and the new edge seeded. Resolves to the `fallback` stack output per facility id.
+ */
+function deployFallbacks(config: StackConfig, mesh: ReplicationMesh, endpoints: Map<string, FacilityEndpoint>,
+    server: { host: pulumi.Input<string>; port: pulumi.Input<number>; user: pulumi.Input<string>; password: pulumi.Input<string>; ssl: "require" }): Record<string, { mode: string; url?: pulumi.Output<string> }> {
+    const out: Record<string, { mode: string; url?: pulumi.Output<string> }> = {};
+    for (const facility of config.facilities) {
+        const edge = edgeNodeName(facility.id);
+        const user = fallbackLoginUser(edge);
+        if (facility.mode === "fallback") {
+            const fallback = new FacilityFallback(`fallback-${facility.id}`, {
+                mode: "fallback", mesh, node: fallbackNodeName(edge),
+                // The edge database's password: what the facility's apps already hold.
+                login: { user, password: pulumi.secret(pulumi.output(endpoints.get(facility.id)!.connection).apply((c) => c.password)) },
+            });
+            out[facility.id] = { mode: facility.mode, url: fallback.url };
+        } else if (facility.mode === "return") {
+            // The workspace is no longer declared: drained here, its database deleted after this update.
+            new FacilityFallback(`fallback-${facility.id}`, {
+                mode: "return", mesh, node: edge, login: { user },
+                workspace: { ...server, database: fallbackNodeName(edge) },
+            });
+            out[facility.id] = { mode: facility.mode };
+        }
+    }
+    return out;
+}
 
 /** Which config key each RegionalCluster args path comes from (for error messages). */
 const CLUSTER_FIELDS = {
@@ -41,6 +73,7 @@ const CLUSTER_FIELDS = {
     "database.storageGb": configKey("databaseStorageGb"),
     "database.maxStorageGb": configKey("databaseStorageGb"),
     "database.backupRetentionDays": configKey("databaseBackupRetentionDays"),
+    "database.standbyRegion": configKey("databaseStandbyRegion"),
     replication: configKey("facilities"),
 } as const;
 
@@ -75,6 +108,7 @@ export function regionalClusterArgs(config: StackConfig): RegionalClusterArgs {
             instanceClass: config.database.sku,
             storageGb: config.database.storageGb,
             backupRetentionDays: config.database.backupRetentionDays,
+            ...(config.database.standbyRegion === undefined ? {} : { standbyRegion: config.database.standbyRegion }),
         },
         // Every facility counts, offline ones too (their subscriptions stay, disabled); both colours
         // subscribe to each edge and peer directly; peers read a peering database (stacks/mesh.ts).
@@ -111,7 +145,7 @@ export function planRegional(config: StackConfig): RegionalPlan {
 }
 
 /** The mesh node of a planned node, with its connection from the components that now exist. */
-function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["connection"]>; peering: MeshNode["connection"] }, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
+function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["connection"]>; peering: MeshNode["connection"]; workspaces: Map<string, MeshNode["connection"]> }, facilities: Map<string, FacilityEndpoint>, peers: Map<string, PeerEndpoint>): MeshNode {
     const { source, configPath: _configPath, ...rest } = node;
     switch (source.kind) {
         case "colour":
@@ -122,6 +156,8 @@ function meshNode(node: PlannedNode, own: { colours: Record<string, MeshNode["co
             const endpoint = facilities.get(source.facility.id)!;
             return { ...rest, connection: endpoint.connection, replicationPassword: endpoint.replicationPassword };
         }
+        case "fallback":
+            return { ...rest, connection: own.workspaces.get(source.facility.id)! };
         case "peer":
             // External: the peer's peering login, never its administrator.
             return { ...rest, connection: peerConnection(peers.get(source.peer.stack)!) };
@@ -174,12 +210,18 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     const colourConnections = Object.fromEntries(COLORS.map((color) => [color, adminConnection(backendDatabases[color]!.database!)]));
     // What the peers subscribe to lives in a database of its own (stacks/mesh.ts explains why).
     const peeringDatabase = cluster.createDatabase("peering-db", { databaseName: PEERING_DATABASE });
+    // A lost facility's cloud workspace: a database of its own on this server (components/fallback).
+    const workspaces = new Map(config.facilities.filter((f) => f.mode === "fallback").map((facility) =>
+        [facility.id, adminConnection(cluster.createDatabase(`${fallbackNodeName(edgeNodeName(facility.id)).replace(/_/g, "-")}-db`, { databaseName: fallbackNodeName(edgeNodeName(facility.id)) }))]));
     const mesh = new ReplicationMesh("mesh", {
-        nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase) }, facilityEndpoints, peerEndpoints)),
+        nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase), workspaces }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,
         publications: plan.mesh.publications,
         // One resource per facility for its replication objects: what a 1,000-facility stack can afford (docs/scale.md).
         bundleEdges: true,
+    });
+    const fallback = deployFallbacks(config, mesh, facilityEndpoints, {
+        host: cluster.database.host, port: cluster.database.port, user: cluster.database.adminUser, password: cluster.database.adminPassword, ssl: "require" as const,
     });
     // Lag, retained-WAL and edge-offline alerts, fed by one postgres_exporter per mesh database of this server.
     new MeshMonitoring("mesh-monitoring", {
@@ -234,6 +276,7 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         apiUrl: urls.apiUrl,
         federationUrl: gateway.url,
         facilities: facilitySummaries(config.facilities, facilityEndpoints),
+        ...(Object.keys(fallback).length > 0 ? { fallback } : {}),
         topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
         replicationCapacity: cluster.replicationCapacity,
         [PEERING_OUTPUT]: peering,

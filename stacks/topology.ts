@@ -13,6 +13,7 @@ const DATABASE_SERVICE = { aws: "RDS PostgreSQL 16", azure: "Flexible Server Pos
 function nodeId(node: PlannedNode, stack: string): string {
     switch (node.source.kind) {
         case "facility": return node.source.facility.id;
+        case "fallback": return `${stack}/fallback/${node.source.facility.id}`;
         case "peer": return `${node.source.peer.stack}/peering`;
         case "peering": return `${stack}/peering`;
         case "colour": return `${node.name.slice(0, -node.source.color.length - 1).replace(/_/g, "-")}/${node.source.color}`;
@@ -29,6 +30,11 @@ function topologyNode(config: StackConfig, node: PlannedNode): TopologyNode {
                 detail: `${f.size} · ${EDGE_SIZES[f.size].hardware.split(",")[0]}${f.edgeDeployment === "stacks" ? ` · stack ${f.edgeStack}` : ""}`,
             };
         }
+        case "fallback":
+            return {
+                id: nodeId(node, config.stack), label: `${source.facility.name} cloud fallback`, tier: "regional", zone: source.facility.zone,
+                detail: `workspace ${node.name} · ${DATABASE_SERVICE[config.cloud]}`,
+            };
         case "colour":
             return {
                 id: nodeId(node, config.stack), label: `${config.stack} ${source.color}`, tier: "regional", zone: config.zone,

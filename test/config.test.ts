@@ -136,14 +136,14 @@ describe("stack config validation (nothing registered on bad config)", () => {
         });
 
         it("refuses a misspelt config key", async () => {
-            const keys = ["tier", "environment", "zone", "cloud", "region", "activeColor", "publicHostname", "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount", "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "edgeDeployment", "versions", "images", "edgeImages", "tenants", "facilities", "peers"];
+            const keys = ["tier", "environment", "zone", "cloud", "region", "activeColor", "publicHostname", "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount", "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "databaseStandbyRegion", "edgeDeployment", "versions", "images", "edgeImages", "tenants", "facilities", "peers"];
             const allowed = keys.map((k) => `"agogsaas:${k}"`).join(", ").replace(/, ("agogsaas:peers")$/, " or $1");
             await assertRefused("us-east", (c) => { c["agogsaas:activecolor"] = "green"; }, `agogsaas:activecolor: unknown config key. Allowed: ${allowed}`);
         });
 
         it("refuses a misspelt field inside a facility", async () => {
             await assertRefused("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:facilities", (f) => { f[0].dockerhost = f[0].dockerHost; }),
-                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "zone", "images", "edgeDeployment" or "edgeStack"');
+                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack" or "backup"');
         });
 
         it("refuses an AWS provider region that differs from agogsaas:region", async () => {
@@ -165,6 +165,24 @@ describe("stack config validation (nothing registered on bad config)", () => {
         it("names the config key when a component refuses a value (Azure storage size)", async () => {
             await assertRefused("eu-central", (c) => { c["agogsaas:databaseStorageGb"] = "100"; },
                 'agogsaas:databaseStorageGb: Azure Flexible Server does not offer 100 GiB. Allowed: 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32767');
+        });
+
+        it("refuses a database standby in another zone, naming the key (its personal data would leave the zone)", async () => {
+            await assertRefused("us-east", (c) => { c["agogsaas:databaseStandbyRegion"] = "eu-central-1"; },
+                'agogsaas:databaseStandbyRegion: a standby in eu-central-1 (zone eu) would hold zone us personal data ("orders", "production_logs", "quality_inspections", "customers"): ' +
+                'only aggregate tables may leave zone us. Allowed: "us-east-2", "us-west-1" or "us-west-2", or a move of aggregate tables only ("inventory_snapshots" or "facility_status")',
+                SovereigntyError);
+            await assertRefused("eu-central", (c) => { c["agogsaas:databaseStandbyRegion"] = "germanywestcentral"; },
+                /* the server's own location */ `agogsaas:databaseStandbyRegion: is the server's own Azure location "germanywestcentral": a standby there does not survive a region outage. Allowed: ${EU_LOCATIONS.filter((l) => l !== '"germanywestcentral"').join(", ").replace(/, ("[a-z]+")$/, " or $1")}`);
+        });
+
+        it("reads databaseStandbyRegion (empty = none) and hands it to the regional database", async () => {
+            const parsed = (edit: (c: Config) => void) => parseStackConfig(configOf("us-east", edit), "us-east");
+            assert.strictEqual(parsed(() => undefined).database.standbyRegion, undefined);
+            assert.strictEqual(parsed((c) => { c["agogsaas:databaseStandbyRegion"] = " us-west-2 "; }).database.standbyRegion, "us-west-2");
+            const result = await synthesize({ project: "agogsaas", stack: "us-east", config: configOf("us-east", (c) => { c["agogsaas:databaseStandbyRegion"] = "us-west-2"; }), program: runStack });
+            const replicas = result.resources.filter((r) => r.type === "aws:rds/instance:Instance" && r.inputs.replicateSourceDb !== undefined);
+            assert.strictEqual(replicas.length, 1, "one standby");
         });
 
         it("names the edge image key when the edge site refuses an image (not PostgreSQL 16)", async () => {

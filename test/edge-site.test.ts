@@ -7,6 +7,7 @@ import { capacityParameters, edgeReplicationCapacity } from "../components/repli
 import { TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/sovereignty";
 import { EDGE_CONTAINERS, totalMemoryMb } from "../components/edge/sizes";
 import { REDACTED, SynthError, SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
+import { labelsOf, named } from "./support/synth-graph";
 
 const CONTAINER = "docker:index/container:Container";
 const VOLUME = "docker:index/volume:Volume";
@@ -55,13 +56,6 @@ async function synth(stack: string, sites: Record<string, EdgeSiteArgs>): Promis
 
 const ofSite = (result: SynthResult, site: string, type?: string): SynthResource[] =>
     result.resources.filter((r) => r.name.startsWith(`${site}-`) && (type === undefined || r.type === type));
-const named = (result: SynthResult, name: string): SynthResource => {
-    const found = result.resources.find((r) => r.name === name);
-    assert.ok(found, `resource ${name} registered`);
-    return found;
-};
-const labelsOf = (r: SynthResource): Record<string, string> =>
-    Object.fromEntries(((r.inputs.labels ?? []) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
 
 describe("EdgeSite", () => {
     let result: SynthResult;
@@ -72,7 +66,7 @@ describe("EdgeSite", () => {
         });
     });
 
-    it("registers the four containers per facility, under the component, on the facility's own Docker provider", () => {
+    it("registers the four containers and the backup container per facility, under the component, on the facility's own Docker provider", () => {
         for (const [site, facility, host] of [
             ["edge-la", "facility-la-001", "ssh://agog@edge-la-001.vpn.agogsaas.example.com"],
             ["edge-dal", "facility-dal-001", "tcp://edge-dal-001.vpn.example.com:2376"],
@@ -85,7 +79,7 @@ describe("EdgeSite", () => {
             const containers = ofSite(result, site, CONTAINER);
             assert.deepStrictEqual(
                 containers.map((c) => c.inputs.name).sort(),
-                ["backend", "health-monitor", "nats", "postgres"].map((a) => `agogsaas-${facility}-${a}`),
+                ["backend", "backup", "health-monitor", "nats", "postgres"].map((a) => `agogsaas-${facility}-${a}`),
             );
             for (const r of [...containers, ...ofSite(result, site, VOLUME), ...ofSite(result, site, IMAGE), ...ofSite(result, site, NETWORK)]) {
                 assert.strictEqual(r.parent, component.urn, `${r.name} is a child of the component`);
@@ -135,12 +129,16 @@ describe("EdgeSite", () => {
             "ghcr.io/agogsaas/backend:1.4.2", "ghcr.io/agogsaas/health-monitor:1.4.2", "nats:2.10.24-alpine", "postgres:16.6-alpine",
         ]);
         const pgVolume = named(result, "edge-la-pgdata");
-        assert.deepStrictEqual(named(result, "edge-la-postgres").inputs.volumes, [{ volumeName: pgVolume.inputs.name, containerPath: "/var/lib/postgresql/data" }]);
+        // Backups are on by default: the server archives its WAL into the archive volume.
+        assert.deepStrictEqual(named(result, "edge-la-postgres").inputs.volumes, [
+            { volumeName: pgVolume.inputs.name, containerPath: "/var/lib/postgresql/data" },
+            { volumeName: "agogsaas-facility-la-001-archive", containerPath: "/archive" },
+        ]);
         assert.deepStrictEqual(named(result, "edge-la-nats").inputs.volumes, [{ volumeName: "agogsaas-facility-la-001-natsdata", containerPath: "/data" }]);
     });
 
     it("labels data-bearing containers and volumes with residency and classification, and only those", () => {
-        for (const name of ["edge-la-postgres", "edge-la-nats", "edge-la-pgdata", "edge-la-natsdata"]) {
+        for (const name of ["edge-la-postgres", "edge-la-nats", "edge-la-backup", "edge-la-pgdata", "edge-la-natsdata", "edge-la-backups", "edge-la-archive"]) {
             const labels = labelsOf(named(result, name));
             assert.strictEqual(labels[TAG_RESIDENCY], "us", name);
             assert.strictEqual(labels[TAG_CLASSIFICATION], "personal", name);
@@ -159,6 +157,9 @@ describe("EdgeSite", () => {
             assert.ok(envs.some((e) => /PASSWORD_FILE=\/run\/secrets\/db-password$/.test(e)));
         }
         assert.deepStrictEqual(named(result, "edge-la-nats").secretPaths, []);
+        // The backup container's login: a libpq password file, the same secret upload.
+        assert.deepStrictEqual(named(result, "edge-la-backup").secretPaths, ["uploads[0].content"]);
+        assert.deepStrictEqual(named(result, "edge-la-backup").inputs.envs, []);
         assert.ok(result.secretOutputs.includes("edge-la.replicationCredentials.password"), result.secretOutputs.join(","));
         const out = result.outputs["edge-la"] as Record<string, any>;
         assert.deepStrictEqual(out.databaseEndpoint, { host: "edge-la-001.vpn.agogsaas.example.com", port: 5436, database: "agogsaas_edge" });

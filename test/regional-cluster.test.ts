@@ -322,6 +322,48 @@ describe("RegionalCluster", () => {
             assert.deepStrictEqual(azureEvaluated.violations.filter((v) => v.policy === "backups-stay-in-zone"), []);
         });
 
+        it("builds a promotable standby in a second region of the zone when asked, and the policies agree", async () => {
+            const aws = await synthCluster({ ...AWS_ARGS, database: { standbyRegion: "us-west-2" } });
+            const instances = ofType(aws, "aws:rds/instance:Instance");
+            assert.strictEqual(instances.length, 2, "the primary and its standby");
+            const primary = instances.find((i) => i.inputs.replicateSourceDb === undefined)!;
+            const replica = instances.find((i) => i.inputs.replicateSourceDb !== undefined)!;
+            assert.match(String(replica.inputs.replicateSourceDb), /^arn:aws:rds:us-east-1:\d+:db:/, "a cross-region replica names its source by ARN");
+            assert.ok(replica.dependencies.includes(primary.urn), "the replica's source is the primary");
+            const providerOf = (r: SynthResource) => ofType(aws, "pulumi:providers:aws").find((p) => r.provider !== undefined && r.provider.startsWith(p.urn))!;
+            assert.strictEqual(providerOf(replica).inputs.region, "us-west-2", "the replica goes through a provider pinned to the standby region");
+            assert.strictEqual(providerOf(primary).inputs.region, "us-east-1");
+            assert.deepStrictEqual(replica.inputs.tags, primary.inputs.tags, "same residency and classification tags");
+            assert.strictEqual(replica.inputs.storageEncrypted, true);
+            assert.strictEqual(replica.inputs.publiclyAccessible, false);
+            assert.strictEqual(replica.inputs.username, undefined, "login comes from the source");
+            // (the mock runtime leaves a KMS key's ARN unknown, so the key is found by name)
+            const key = ofType(aws, "aws:kms/key:Key").find((k) => k.name === "region-standby-db");
+            assert.ok(key, "the replica is encrypted with a key of its own region");
+            assert.strictEqual(providerOf(key!).inputs.region, "us-west-2");
+            assert.deepStrictEqual(key!.inputs.tags, primary.inputs.tags);
+            const standbyParameters = ofType(aws, "aws:rds/parameterGroup:ParameterGroup").find((g) => g.provider === replica.provider)!;
+            assert.ok((standbyParameters.inputs.parameters as Array<{ name: string; value: string }>).some((p) => p.name === "rds.logical_replication" && p.value === "1"), "promoted, it can run the mesh");
+            // Everything of the standby lives in us-west-2; the policies find nothing to refuse.
+            const evaluated = await evaluatePolicies(aws, { zone: "us" });
+            assert.deepStrictEqual(evaluated.violations.filter((v) => ["backups-stay-in-zone", "aws-region-in-zone", "data-residency-tags"].includes(v.policy)), []);
+            // Without the arg: no replica, no second provider.
+            assert.strictEqual(ofType(await synthCluster(AWS_ARGS), "aws:rds/instance:Instance").length, 1);
+
+            const azure = await synthCluster({ ...AZURE_ARGS, database: { standbyRegion: "West Europe" } });
+            const servers = ofType(azure, "azure-native:dbforpostgresql:Server");
+            assert.strictEqual(servers.length, 2);
+            const source = servers.find((x) => x.inputs.createMode === "Create")!;
+            const azureReplica = servers.find((x) => x.inputs.createMode === "Replica")!;
+            assert.strictEqual(azureReplica.inputs.location, "westeurope");
+            assert.ok(azureReplica.dependencies.includes(source.urn), "the replica's source is the primary");
+            assert.match(String(azureReplica.inputs.sourceServerResourceId), /flexibleServers|region-db/);
+            assert.strictEqual((azureReplica.inputs.network as any).publicNetworkAccess, "Disabled");
+            assert.deepStrictEqual(azureReplica.inputs.tags, source.inputs.tags);
+            const azureEvaluated = await evaluatePolicies(azure, { zone: "eu" });
+            assert.deepStrictEqual(azureEvaluated.violations.filter((v) => ["backups-stay-in-zone", "azure-location-in-zone"].includes(v.policy)), []);
+        });
+
         it("fences the Kubernetes API endpoint when apiAllowedCidrs is set, on both clouds", async () => {
             const aws = await synthCluster({ ...AWS_ARGS, apiAllowedCidrs: ["203.0.113.0/24"] });
             assert.deepStrictEqual((one(aws, "aws:eks/cluster:Cluster").inputs.vpcConfig as any).publicAccessCidrs, ["203.0.113.0/24"]);
@@ -364,6 +406,11 @@ describe("RegionalCluster", () => {
             ["an Azure backup copy elsewhere than the pair", { ...AZURE_ARGS, database: { backupCopyRegion: "westeurope" } }, /^database\.backupCopyRegion: Azure geo-redundant backup of "germanywestcentral" copies to its pair only. Allowed: "germanynorth"$/],
             ["an Azure backup copy whose pair leaves the zone", { ...AZURE_ARGS, region: "swedencentral", database: { backupCopyRegion: "swedensouth" } }, /^database\.backupCopyRegion: geo-redundant backup of "swedencentral" copies to its pair "swedensouth", which is outside sovereignty zone "eu"/],
             ["an Azure location without a pair", { ...AZURE_ARGS, region: "polandcentral", database: { backupCopyRegion: "x" } }, /^database\.backupCopyRegion: Azure location "polandcentral" has no paired location/],
+            ["a standby in another zone", { ...AWS_ARGS, database: { standbyRegion: "eu-central-1" } },
+                /^database\.standbyRegion: a standby in eu-central-1 \(zone eu\) would hold zone us personal data \("orders", .*\): only aggregate tables may leave zone us\. Allowed: "us-east-2", "us-west-1" or "us-west-2"/],
+            ["a standby in the server's own region", { ...AWS_ARGS, database: { standbyRegion: "us-east-1" } }, /^database\.standbyRegion: is the server's own AWS region "us-east-1": a standby there does not survive a region outage/],
+            ["an Azure standby in another zone", { ...AZURE_ARGS, database: { standbyRegion: "eastus" } }, /^database\.standbyRegion: a standby in eastus \(zone us\) would hold zone eu personal data/],
+            ["a standby region that is no region", { ...AWS_ARGS, database: { standbyRegion: "mars-1" } }, /^database\.standbyRegion: AWS region "mars-1" belongs to no sovereignty zone/],
             ["add-on clients not a list", { ...AWS_ARGS, addonClientNamespaces: "agogsaas" }, /^addonClientNamespaces: must be a list of namespace names/],
             ["a bad add-on client namespace", { ...AWS_ARGS, addonClientNamespaces: ["agogsaas", "Apps"] }, /^addonClientNamespaces\[1\]: /],
         ];

@@ -8,6 +8,7 @@ import { EdgeReplicationTopology, ReplicationCapacity, edgeReplicationCapacity }
 import { Zone, assertZone } from "../sovereignty";
 import { assertPinnedImage, imageName } from "./image-ref";
 import { EDGE_SIZE_TIERS, EdgeSizeTier } from "./sizes";
+import { EdgeBackupArgs, EdgeBackupSettings, validateEdgeBackup } from "./backup";
 
 /** Container images of an edge site, each pinned by tag (or digest). */
 export interface EdgeImages {
@@ -19,7 +20,13 @@ export interface EdgeImages {
     nats?: string;
     /** The health monitor image (reports to the region, serves `/health` on port 8080). Required. */
     healthMonitor: string;
+    /** rclone image of the off-site backup copy (needs `/bin/sh`: the official image has it). Default `rclone/rclone:1.68.2`. */
+    rclone?: string;
 }
+
+/** The image keys of {@link EdgeImages} (the backup container runs the `postgres` image: its pg_basebackup matches the server). */
+export const EDGE_IMAGE_NAMES = ["postgres", "backend", "nats", "healthMonitor", "rclone"] as const;
+export type EdgeImageName = (typeof EDGE_IMAGE_NAMES)[number];
 
 /** Host ports the edge computer publishes (the seed's docker-compose values). */
 export interface EdgePorts {
@@ -70,6 +77,8 @@ export interface EdgeSiteArgs {
     ports?: EdgePorts;
     /** Replication links of this edge, for the capacity settings. Default: 1 regional subscriber, 1 master-data subscription. */
     replication?: EdgeReplicationTopology;
+    /** Scheduled backups (WAL archive, base backups, optional off-site copy in the zone); see {@link EdgeBackupArgs}. Default: on, every 24 h, 7 kept, volumes only. */
+    backup?: EdgeBackupArgs;
     /** Path of these args in error messages (e.g. `agogsaas:facilities[0]`). Default: the component name. */
     configPath?: string;
 }
@@ -78,6 +87,7 @@ export interface EdgeSiteArgs {
 export const DEFAULT_EDGE_IMAGES = {
     postgres: "postgres:16.6-alpine",
     nats: "nats:2.10.24-alpine",
+    rclone: "rclone/rclone:1.68.2",
 } as const;
 
 export const DEFAULT_EDGE_PORTS: Required<EdgePorts> = { postgres: 5436, backend: 4010, nats: 4223 };
@@ -101,6 +111,8 @@ export interface EdgeSiteSettings {
     replicationUser: string;
     ports: Required<EdgePorts>;
     capacity: ReplicationCapacity;
+    /** Undefined when backups are disabled. */
+    backup?: EdgeBackupSettings;
 }
 
 export const FACILITY_ID_PATTERN = /^facility-[a-z][a-z0-9]{1,15}-[0-9]{3}$/;
@@ -194,7 +206,7 @@ export function validateEdgeSiteArgs(name: string, args: EdgeSiteArgs): EdgeSite
     }
 
     if (args.images === null || typeof args.images !== "object") {
-        throw new ValidationError(at("images"), "container images are required", "{ backend, healthMonitor[, postgres, nats] }");
+        throw new ValidationError(at("images"), "container images are required", "{ backend, healthMonitor[, postgres, nats, rclone] }");
     }
     const pinned = (key: keyof EdgeImages, reference: string | undefined): string => {
         assertPinnedImage(at(`images.${key}`), reference, production);
@@ -205,6 +217,7 @@ export function validateEdgeSiteArgs(name: string, args: EdgeSiteArgs): EdgeSite
         backend: pinned("backend", args.images.backend),
         nats: pinned("nats", args.images.nats ?? DEFAULT_EDGE_IMAGES.nats),
         healthMonitor: pinned("healthMonitor", args.images.healthMonitor),
+        rclone: pinned("rclone", args.images.rclone ?? DEFAULT_EDGE_IMAGES.rclone),
     };
 
     const ports: Required<EdgePorts> = {
@@ -234,5 +247,6 @@ export function validateEdgeSiteArgs(name: string, args: EdgeSiteArgs): EdgeSite
         replicationUser: requireString(at("replicationUser"), args.replicationUser ?? "replicator", SQL_IDENTIFIER, "a lower-case SQL identifier"),
         ports,
         capacity: edgeReplicationCapacity(args.replication ?? {}, at("replication")),
+        backup: validateEdgeBackup(at("backup"), zone, args.backup),
     };
 }

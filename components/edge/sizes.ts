@@ -17,10 +17,10 @@ export interface ContainerLimits {
     readonly cpus: string;
 }
 
-/** The four containers of an edge site. */
-export type EdgeContainer = "postgres" | "backend" | "nats" | "healthMonitor";
+/** The containers of an edge site: the four services, and the backup and off-site copy containers (docs/edge.md, "Backups"). */
+export type EdgeContainer = "postgres" | "backend" | "nats" | "healthMonitor" | "backup" | "offsite";
 
-export const EDGE_CONTAINERS: readonly EdgeContainer[] = ["postgres", "backend", "nats", "healthMonitor"];
+export const EDGE_CONTAINERS: readonly EdgeContainer[] = ["postgres", "backend", "nats", "healthMonitor", "backup", "offsite"];
 
 export interface EdgeSizeSpec {
     /** The reference machine, for docs and messages. */
@@ -51,6 +51,9 @@ export const EDGE_SIZES: Readonly<Record<EdgeSizeTier, EdgeSizeSpec>> = {
             backend: { memoryMb: 2048, cpus: "1" },
             nats: { memoryMb: 1024, cpus: "0.5" },
             healthMonitor: { memoryMb: 256, cpus: "0.25" },
+            // pg_basebackup and rclone are I/O-bound; small CPU shares keep the NUC within its 4 threads.
+            backup: { memoryMb: 256, cpus: "0.125" },
+            offsite: { memoryMb: 256, cpus: "0.125" },
         },
         maxSlotWalKeepSizeGb: 16,
     },
@@ -63,6 +66,8 @@ export const EDGE_SIZES: Readonly<Record<EdgeSizeTier, EdgeSizeSpec>> = {
             backend: { memoryMb: 4096, cpus: "2" },
             nats: { memoryMb: 2048, cpus: "1" },
             healthMonitor: { memoryMb: 256, cpus: "0.25" },
+            backup: { memoryMb: 512, cpus: "0.25" },
+            offsite: { memoryMb: 256, cpus: "0.25" },
         },
         maxSlotWalKeepSizeGb: 32,
     },
@@ -75,6 +80,8 @@ export const EDGE_SIZES: Readonly<Record<EdgeSizeTier, EdgeSizeSpec>> = {
             backend: { memoryMb: 8192, cpus: "4" },
             nats: { memoryMb: 4096, cpus: "2" },
             healthMonitor: { memoryMb: 512, cpus: "0.5" },
+            backup: { memoryMb: 512, cpus: "0.5" },
+            offsite: { memoryMb: 512, cpus: "0.5" },
         },
         maxSlotWalKeepSizeGb: 64,
     },

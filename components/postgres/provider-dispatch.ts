@@ -19,6 +19,7 @@ import { subscriptionProvider } from "../replication/subscription-provider";
 import { replicationBundleProvider } from "../replication/bundle-provider";
 import { edgePriorityProvider } from "../replication/edge-priority";
 import { connectRestrictionProvider } from "../replication/connect-restriction";
+import { facilitySeedProvider } from "../fallback/seed-provider";
 
 type Props = Record<string, unknown>;
 
@@ -35,6 +36,7 @@ const PROVIDERS = {
     bundle: replicationBundleProvider,
     edgePriority: edgePriorityProvider,
     connectRestriction: connectRestrictionProvider,
+    facilitySeed: facilitySeedProvider,
 } as const satisfies Record<string, pulumi.dynamic.ResourceProvider>;
 
 export type PgResourceKind = keyof typeof PROVIDERS;
@@ -87,7 +89,12 @@ export const pgProvider: pulumi.dynamic.ResourceProvider = {
         const [kind, state] = split(props);
         const provider = providerOf(kind);
         if (!provider.read) return { id, props };
-        const result = await provider.read(id, state);
+        const result = await provider.read(id, state).catch((error: { code?: string }) => {
+            // 3D000: the database the object lives in does not exist (a server rebuilt empty, a
+            // database dropped), so neither does the object: refresh forgets it, up creates it again.
+            if (error?.code === "3D000") return { id: "", props: {} as Props, inputs: undefined };
+            throw error;
+        });
         return { ...result, props: withKind(result.props, kind), inputs: result.inputs === undefined ? undefined : withKind(result.inputs, kind) };
     },
     async update(id: string, olds: Props, news: Props) {

@@ -218,12 +218,15 @@ export const deployAws: RegionalCloudDeployer = (name: string, s: ResolvedRegion
         }, opts);
     }
 
+    const standby = s.database.standbyRegion === undefined ? undefined : deployAwsStandby(name, s, s.database.standbyRegion, db, parent);
+
     const database = {
         host: db.address,
         port: db.port,
         adminUser: db.username,
         adminPassword: pulumi.secret(adminPassword.result),
         serverName: db.identifier,
+        ...(standby === undefined ? {} : { standby }),
     };
 
     return {
@@ -241,3 +244,97 @@ export const deployAws: RegionalCloudDeployer = (name: string, s: ResolvedRegion
         }, { ...resourceOpts, dependsOn: [db] }),
     };
 };
+
+/** Address plan of the standby's VPC: the primary's /16 with the second octet + 1 (peerable, no overlap). */
+export function awsStandbyNetworkCidr(networkCidr: string): string {
+    const [a, b] = networkCidr.split(".").map(Number);
+    return `${a}.${(b + 1) % 256}.0.0/16`;
+}
+
+/**
+ * The cross-region standby of `db` in `standbyRegion` (same zone, checked by the caller): an RDS
+ * read replica (asynchronous physical replication) in a small data network of its own, with a
+ * parameter group of that region carrying the same replication settings (so it can take over the
+ * mesh when promoted), a KMS key of that region (RDS cannot use a key across regions) and NAT
+ * egress for the replication connections it opens to edges and peers once promoted.
+ */
+function deployAwsStandby(name: string, s: ResolvedRegionalArgs, standbyRegion: string, db: aws.rds.Instance, parent: pulumi.ComponentResource) {
+    const standbyName = `${name}-standby`;
+    const provider = new aws.Provider(`${standbyName}-aws`, { region: standbyRegion as aws.Region, defaultTags: { tags: s.tags } }, { parent });
+    const opts = { parent, provider };
+    const zones = aws.getAvailabilityZonesOutput({ state: "available", region: standbyRegion }, { parent, provider }).names;
+    const named = (suffix: string) => ({ ...s.tags, Name: `${standbyName}-${suffix}` });
+    const cidr = awsStandbyNetworkCidr(s.networkCidr);
+    const plan = awsSubnetCidrs(cidr);
+
+    const vpc = new aws.ec2.Vpc(`${standbyName}-vpc`, { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: named("vpc") }, opts);
+    const igw = new aws.ec2.InternetGateway(`${standbyName}-igw`, { vpcId: vpc.id, tags: named("igw") }, opts);
+    const publicRoutes = new aws.ec2.RouteTable(`${standbyName}-public-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", gatewayId: igw.id }], tags: named("public-rt") }, opts);
+    const pub = new aws.ec2.Subnet(`${standbyName}-public-0`, {
+        vpcId: vpc.id, cidrBlock: plan.public[0], availabilityZone: zones.apply((names) => names[0]), mapPublicIpOnLaunch: false, tags: named("public-0"),
+    }, opts);
+    new aws.ec2.RouteTableAssociation(`${standbyName}-public-0`, { subnetId: pub.id, routeTableId: publicRoutes.id }, opts);
+    // One NAT: the standby only opens replication connections (to edges and peers) once promoted.
+    const eip = new aws.ec2.Eip(`${standbyName}-nat`, { domain: "vpc", tags: named("nat") }, opts);
+    const nat = new aws.ec2.NatGateway(`${standbyName}-nat`, { subnetId: pub.id, allocationId: eip.id, tags: named("nat") }, { ...opts, dependsOn: [igw] });
+    const privateRoutes = new aws.ec2.RouteTable(`${standbyName}-private-rt`, { vpcId: vpc.id, routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nat.id }], tags: named("private-rt") }, opts);
+    const dataSubnets: aws.ec2.Subnet[] = [];
+    for (let i = 0; i < AZ_COUNT; i++) {
+        const subnet = new aws.ec2.Subnet(`${standbyName}-data-${i}`, {
+            vpcId: vpc.id, cidrBlock: plan.data[i], availabilityZone: zones.apply((names) => {
+                if (names.length < AZ_COUNT) throw new Error(`region ${standbyRegion} has only ${names.length} availability zones; the standby needs ${AZ_COUNT}`);
+                return names[i];
+            }), tags: named(`data-${i}`),
+        }, opts);
+        new aws.ec2.RouteTableAssociation(`${standbyName}-data-${i}`, { subnetId: subnet.id, routeTableId: privateRoutes.id }, opts);
+        dataSubnets.push(subnet);
+    }
+    const securityGroup = new aws.ec2.SecurityGroup(`${standbyName}-db`, {
+        vpcId: vpc.id,
+        description: "PostgreSQL standby: 5432 from its VPC, the primary's VPC and listed peers only",
+        ingress: [{ protocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, cidrBlocks: [cidr, s.networkCidr, ...s.database.allowedCidrs], description: "PostgreSQL clients and subscribers" }],
+        egress: [{ protocol: "tcp", fromPort: POSTGRES_PORT, toPort: POSTGRES_PORT, cidrBlocks: s.database.replicationEgressCidrs, description: "Logical replication to publishers (once promoted)" }],
+        tags: named("db"),
+    }, opts);
+    const subnetGroup = new aws.rds.SubnetGroup(`${standbyName}-db`, { subnetIds: dataSubnets.map((subnet) => subnet.id), tags: s.tags }, opts);
+    const parameterGroup = new aws.rds.ParameterGroup(`${standbyName}-pg16`, {
+        family: "postgres16",
+        description: `Logical replication sized for the mesh (${name} standby)`,
+        parameters: Object.entries(s.serverParameters).map(([parameterName, value]) => ({
+            name: parameterName, value, applyMethod: STATIC_PARAMETERS.has(parameterName) ? "pending-reboot" : "immediate",
+        })),
+        tags: s.tags,
+    }, opts);
+    const key = new aws.kms.Key(`${standbyName}-db`, {
+        description: `Storage of ${name}'s standby database in ${standbyRegion}`, enableKeyRotation: true, deletionWindowInDays: 30, tags: s.dataTags,
+    }, opts);
+    const replica = new aws.rds.Instance(`${standbyName}-db`, {
+        // A cross-region replica names its source by ARN; engine, version, storage and login come from it.
+        replicateSourceDb: db.arn,
+        instanceClass: s.database.instanceClass,
+        maxAllocatedStorage: s.database.maxStorageGb,
+        storageType: "gp3",
+        storageEncrypted: true,
+        kmsKeyId: key.arn,
+        // Multi-AZ already as a replica: once promoted it is the region's primary.
+        multiAz: true,
+        publiclyAccessible: false,
+        dbSubnetGroupName: subnetGroup.name,
+        vpcSecurityGroupIds: [securityGroup.id],
+        parameterGroupName: parameterGroup.name,
+        port: POSTGRES_PORT,
+        // PITR from the moment it is promoted (a replica keeps no backups of its own until then).
+        backupRetentionPeriod: s.database.backupRetentionDays,
+        backupWindow: "02:00-03:00",
+        maintenanceWindow: "sun:04:30-sun:05:30",
+        deletionProtection: s.database.deletionProtection,
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: `${standbyName}-db-final`,
+        copyTagsToSnapshot: true,
+        autoMinorVersionUpgrade: true,
+        performanceInsightsEnabled: true,
+        enabledCloudwatchLogsExports: ["postgresql"],
+        tags: s.dataTags,
+    }, { ...opts, ignoreChanges: ["replicateSourceDb"] }); // promoted by the runbook, not by a diff
+    return { region: standbyRegion, host: replica.address, serverName: replica.identifier };
+}

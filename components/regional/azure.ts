@@ -28,6 +28,12 @@ export function azureSubnetCidrs(networkCidr: string): { aks: string; database: 
     return { aks: `${a}.${b}.0.0/17`, database: `${a}.${b}.128.0/24` };
 }
 
+/** Address space of the standby's VNet: the primary's /16 with the second octet + 1 (peerable, no overlap). */
+export function azureStandbyNetworkCidr(networkCidr: string): string {
+    const [a, b] = networkCidr.split(".").map(Number);
+    return `${a}.${(b + 1) % 256}.0.0/16`;
+}
+
 export const deployAzure: RegionalCloudDeployer = (name: string, s: ResolvedRegionalArgs, parent: pulumi.ComponentResource) => {
     const opts = { parent };
     const location = s.region;
@@ -130,6 +136,39 @@ export const deployAzure: RegionalCloudDeployer = (name: string, s: ResolvedRegi
     }
     const configured = previous;
 
+    // The standby: a Flexible Server replica (asynchronous physical replication) in another location
+    // of the zone, in a VNet of its own there (a VNet-integrated server's replica needs one in its
+    // location), resolving through the same private DNS zone. No HA while it is a replica (Azure does
+    // not offer it on replicas); it inherits the source's server parameters.
+    let standby: { region: string; host: pulumi.Output<string>; serverName: pulumi.Output<string> } | undefined;
+    const standbyLocation = s.database.standbyRegion;
+    if (standbyLocation !== undefined) {
+        const standbyName = `${name}-standby`;
+        const standbyCidrs = azureSubnetCidrs(azureStandbyNetworkCidr(s.networkCidr));
+        const standbyVnet = new network.VirtualNetwork(`${standbyName}-vnet`, {
+            resourceGroupName, location: standbyLocation, addressSpace: { addressPrefixes: [azureStandbyNetworkCidr(s.networkCidr)] }, tags: s.tags,
+        }, { ...opts, ignoreChanges: ["subnets"] });
+        const standbySubnet = new network.Subnet(`${standbyName}-db`, {
+            resourceGroupName, virtualNetworkName: standbyVnet.name, addressPrefix: standbyCidrs.database,
+            delegations: [{ name: "postgres-flexible", serviceName: "Microsoft.DBforPostgreSQL/flexibleServers" }],
+        }, opts);
+        const standbyDnsLink = new privatedns.VirtualNetworkLink(`${standbyName}-db-dns`, {
+            resourceGroupName, location: "global", privateZoneName: dnsZone.name, registrationEnabled: false,
+            virtualNetwork: { id: standbyVnet.id }, tags: s.tags,
+        }, opts);
+        const replica = new dbforpostgresql.Server(`${standbyName}-db`, {
+            resourceGroupName,
+            location: standbyLocation,
+            createMode: "Replica",
+            sourceServerResourceId: server.id,
+            sku: { name: s.database.instanceClass, tier: azureSkuTier("database.instanceClass", s.database.instanceClass) },
+            storage: { storageSizeGB: s.database.storageGb, autoGrow: "Enabled" },
+            network: { delegatedSubnetResourceId: standbySubnet.id, privateDnsZoneArmResourceId: dnsZone.id, publicNetworkAccess: "Disabled" },
+            tags: s.dataTags,
+        }, { ...opts, dependsOn: [standbyDnsLink, configured], protect: s.database.deletionProtection, ignoreChanges: ["createMode", "sourceServerResourceId"] });
+        standby = { region: standbyLocation, host: replica.fullyQualifiedDomainName.apply((fqdn) => fqdn ?? ""), serverName: replica.name };
+    }
+
     return {
         clusterName: cluster.name,
         kubeconfig: pulumi.secret(kubeconfig),
@@ -139,6 +178,7 @@ export const deployAzure: RegionalCloudDeployer = (name: string, s: ResolvedRegi
             adminUser: pulumi.output(s.database.adminUser),
             adminPassword: pulumi.secret(adminPassword.result),
             serverName: server.name,
+            ...(standby === undefined ? {} : { standby }),
         },
         clusterReady: [cluster],
         createLogicalDatabase: (resourceName, databaseName, resourceOpts) => new dbforpostgresql.Database(resourceName, {

@@ -47,6 +47,8 @@ export interface DatabaseSizing {
     deletionProtection?: boolean;
     /** Second region of the same zone that holds a copy of the automated backups (AWS: any other region of the zone; Azure: the location's pair, if in the zone). Default none. */
     backupCopyRegion?: string;
+    /** A promotable standby (asynchronous physical read replica) in a second region of the same zone, for regional failover (docs/dr.md): AWS a cross-region RDS read replica, Azure a Flexible Server replica; another zone is refused (it would hold the zone's personal data). Default none. */
+    standbyRegion?: string;
 }
 
 /** Cluster add-ons installed with Helm through the cluster's provider. */
@@ -97,7 +99,7 @@ export interface ResolvedRegionalArgs {
     region: string;
     kubernetesVersion: string;
     nodes: Required<NodePoolSizing>;
-    database: Required<Omit<DatabaseSizing, "backupCopyRegion">> & { backupCopyRegion?: string };
+    database: Required<Omit<DatabaseSizing, "backupCopyRegion" | "standbyRegion">> & { backupCopyRegion?: string; standbyRegion?: string };
     replicationCapacity: ReplicationCapacity;
     /** Logical replication switch plus the capacity settings, PostgreSQL names, string values. */
     serverParameters: Record<string, string>;
@@ -145,6 +147,17 @@ export interface RegionalDatabase {
     /** Secret. */
     adminPassword: pulumi.Output<string>;
     /** RDS instance identifier or Flexible Server name. */
+    serverName: pulumi.Output<string>;
+    /** The standby in `database.standbyRegion`, when there is one (promote it to fail over: docs/dr.md). */
+    standby?: RegionalStandby;
+}
+
+/** The cross-region standby of the regional server. */
+export interface RegionalStandby {
+    /** AWS region or Azure location of the standby. */
+    region: string;
+    host: pulumi.Output<string>;
+    /** RDS instance identifier or Flexible Server name of the standby. */
     serverName: pulumi.Output<string>;
 }
 

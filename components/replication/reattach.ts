@@ -61,7 +61,7 @@ export interface ReattachReport {
 }
 
 /** Primary key columns of `public.table`, quoted: what matches a row on both sides. */
-async function primaryKey(client: Client, table: string): Promise<string[]> {
+export async function primaryKey(client: Client, table: string): Promise<string[]> {
     const { rows } = await client.query<{ column: string }>(
         "SELECT a.attname AS column FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) " +
         "WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)", [`public.${table}`]);
@@ -95,7 +95,7 @@ async function keyedRows(client: Client, target: string, keyColumns: string[], h
  * Deletes `rows` (matched on the primary key) from `client`'s table and, with `reinsert`, writes
  * them back as given: a replace, as replication would apply it. In batches of `batchRows`.
  */
-async function writeRows(client: Client, target: string, keyColumns: string[], rows: unknown[], reinsert: boolean, batchRows: number): Promise<void> {
+export async function writeRows(client: Client, target: string, keyColumns: string[], rows: unknown[], reinsert: boolean, batchRows: number): Promise<void> {
     const match = keyColumns.map((c) => `t.${c} = r.${c}`).join(" AND ");
     for (let i = 0; i < rows.length; i += batchRows) {
         const batch = JSON.stringify(rows.slice(i, i + batchRows));

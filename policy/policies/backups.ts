@@ -7,9 +7,12 @@
  * - Azure: geo-redundant backup (PostgreSQL) and geo-replicated storage SKUs copy to the paired
  *   location, which must be in the same zone (Sweden Central pairs with Sweden South, which is
  *   outside the EU list; Poland Central has no pair at all).
+ * - Edge: an EdgeSite's off-site backup container (Docker) names its target in labels
+ *   (`agogsaas.backup-target-cloud`, `agogsaas.backup-target-region`); the target must be in the zone.
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { AZURE_PAIRED_LOCATIONS, Zone } from "../../components/sovereignty";
+import { BACKUP_TARGET_LABELS } from "../../components/edge/backup";
 import { ZONE_CONFIG_SCHEMA, configuredZone } from "../lib/config";
 import { Cloud, placementOf, zoneOfPlace } from "../lib/placement";
 import { Props, asArray, asString, isRecord, regionOfArn, whenKnown } from "../lib/props";
@@ -30,7 +33,11 @@ const COPIES: Readonly<Record<string, (p: Props, here: () => string | undefined)
         snapshotCopy(p.sourceDbClusterSnapshotIdentifier, asString(p.destinationRegion) ?? here()),
     "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication": (p) =>
         awsArnCopy("source instance (sourceDbInstanceArn)", p.sourceDbInstanceArn),
-    "aws:rds/instance:Instance": (p) => awsArnCopy("replication source (replicateSourceDb)", p.replicateSourceDb),
+    // A read replica (a standby) is a copy both ways: its source must be of the zone, and so must it.
+    "aws:rds/instance:Instance": (p, here) => [
+        ...awsArnCopy("replication source (replicateSourceDb)", p.replicateSourceDb),
+        ...(p.replicateSourceDb !== undefined ? placedCopy("read replica (replicateSourceDb)", "aws", here()) : []),
+    ],
     "aws:backup/plan:Plan": (p) =>
         asArray(p.rules).flatMap((rule, i) =>
             asArray(rule?.copyActions).flatMap((action, j) =>
@@ -41,11 +48,28 @@ const COPIES: Readonly<Record<string, (p: Props, here: () => string | undefined)
         asArray(p.replicas).flatMap((replica, i) =>
             asString(replica?.regionName) ? [{ what: `replicas[${i}].regionName`, cloud: "aws" as const, where: replica.regionName }] : [],
         ),
-    "azure-native:dbforpostgresql:Server": (p, here) =>
-        isRecord(p.backup) && String(p.backup.geoRedundantBackup ?? "").toLowerCase() === "enabled" ? pairedCopy("geo-redundant backup", here()) : [],
+    // A replica's source is named by resource id, which carries no location: only the replica's own
+    // location can be checked here (the source's is checked where that server is declared).
+    "azure-native:dbforpostgresql:Server": (p, here) => [
+        ...(isRecord(p.backup) && String(p.backup.geoRedundantBackup ?? "").toLowerCase() === "enabled" ? pairedCopy("geo-redundant backup", here()) : []),
+        ...(String(p.createMode ?? "").toLowerCase() === "replica" ? placedCopy("read replica (createMode Replica)", "azure", here()) : []),
+    ],
     "azure-native:storage:StorageAccount": (p, here) =>
         isRecord(p.sku) && /GRS|GZRS/i.test(String(p.sku.name ?? "")) ? pairedCopy(`geo-replicated SKU ${p.sku.name}`, here()) : [],
+    "docker:index/container:Container": (p) => edgeBackupTarget(p.labels),
 };
+
+/** The off-site target an edge backup container declares in its labels (none: not a backup container). */
+function edgeBackupTarget(labels: unknown): Copy[] {
+    const byName = Object.fromEntries(asArray(labels).filter(isRecord).map((l) => [String(l.label), l.value]));
+    const cloud = byName[BACKUP_TARGET_LABELS.cloud];
+    if (cloud === undefined) return [];
+    const region = asString(byName[BACKUP_TARGET_LABELS.region]);
+    const what = `off-site backup target ${asString(byName[BACKUP_TARGET_LABELS.bucket]) ?? "(unnamed)"} (label ${BACKUP_TARGET_LABELS.region})`;
+    // A target that does not say where it is (or on which cloud) cannot be shown to be in the zone.
+    if (cloud !== "aws" && cloud !== "azure") return [{ what: `${what} on unknown cloud ${JSON.stringify(cloud)}`, cloud: "aws", where: `(cloud ${String(cloud)})` }];
+    return [{ what, cloud, where: region ?? "(no region label)" }];
+}
 
 function snapshotCopy(sourceArn: unknown, destination: string | undefined): Copy[] {
     return [
@@ -57,6 +81,10 @@ function snapshotCopy(sourceArn: unknown, destination: string | undefined): Copy
 function awsArnCopy(what: string, arn: unknown): Copy[] {
     const region = regionOfArn(arn);
     return region ? [{ what, cloud: "aws", where: region }] : [];
+}
+
+function placedCopy(what: string, cloud: Cloud, here: string | undefined): Copy[] {
+    return here === undefined ? [] : [{ what, cloud, where: here }];
 }
 
 function pairedCopy(what: string, here: string | undefined): Copy[] {

