@@ -69,33 +69,30 @@ export class EngineDeployer implements Deployer {
         return file;
     }
 
-    async preview(onOutput?: (chunk: string) => void): Promise<OperationResult> {
-        let output = "";
-        const collect = (chunk: string) => { output += chunk; onOutput?.(chunk); };
-        try {
-            const stack = await this.stack();
-            const result = await stack.preview({
-                configFile: this.options.configFile, policyPacks: [path.join(CHECKOUT, "policy")], policyPackConfigs: [this.policyConfig()],
-                refresh: this.options.refresh?.(), onOutput: collect,
-            });
-            return { ok: true, output, changes: result.changeSummary as Record<string, number> };
-        } catch (error) {
-            return { ok: false, output, error: message(error) };
-        }
+    preview(onOutput?: (chunk: string) => void): Promise<OperationResult> {
+        return this.run(onOutput, async (stack, options) => ({ changes: (await stack.preview(options)).changeSummary as Record<string, number> }));
     }
 
-    async up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
+    up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
+        return this.run(onOutput, async (stack, options) => ({ changes: (await stack.up(options)).summary.resourceChanges as Record<string, number> }));
+    }
+
+    /** One operation with the stack's config file, the policy pack and the output collected (and streamed). */
+    private async run(onOutput: ((chunk: string) => void) | undefined,
+        operation: (stack: automation.Stack, options: automation.PreviewOptions & automation.UpOptions) => Promise<{ changes: Record<string, number> }>): Promise<OperationResult> {
         let output = "";
         const collect = (chunk: string) => { output += chunk; onOutput?.(chunk); };
+        const policyConfig = this.policyConfig();
         try {
-            const stack = await this.stack();
-            const result = await stack.up({
-                configFile: this.options.configFile, policyPacks: [path.join(CHECKOUT, "policy")], policyPackConfigs: [this.policyConfig()],
+            const { changes } = await operation(await this.stack(), {
+                configFile: this.options.configFile, policyPacks: [path.join(CHECKOUT, "policy")], policyPackConfigs: [policyConfig],
                 refresh: this.options.refresh?.(), onOutput: collect,
             });
-            return { ok: true, output, changes: result.summary.resourceChanges as Record<string, number> };
+            return { ok: true, output, changes };
         } catch (error) {
             return { ok: false, output, error: message(error) };
+        } finally {
+            fs.rmSync(path.dirname(policyConfig), { recursive: true, force: true });
         }
     }
 }
