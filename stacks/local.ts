@@ -21,8 +21,8 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { ValidationError } from "../components/errors";
 import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway";
-import { FacilityFallback } from "../components/fallback/facility-fallback";
-import { FacilityMode, assertFacilityMode, fallbackLoginUser, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
+import { facilityFallbackFor } from "../components/fallback/facility-fallback";
+import { FacilityMode, assertFacilityMode, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { PostgresDatabase } from "../components/postgres/database";
 import { edgeReplicationCapacity, regionalReplicationCapacity } from "../components/replication-capacity";
 import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-mesh";
@@ -185,7 +185,8 @@ export function localMeshArgsWithModes(config: LocalConfig, args: ReplicationMes
     for (const edge of edgesInMode(config, "fallback")) {
         const name = fallbackNodeName(edge);
         const server = FALLBACK_SERVER[edge];
-        const zone = nodes.find((n) => n.name === edge)?.zone ?? "us";
+        // The workspace sits in its edge's zone (fallbackPlan refuses any other).
+        const zone = nodes.find((n) => n.name === edge)!.zone;
         ({ nodes, flows } = fallbackPlan(`${PROJECT}:localEdgeModes.${edge}`, nodes, flows, edge,
             { name, zone, role: "edge", connection: workspace(edge), replicationPassword: password(name), server, capacity: localCapacity(server) }));
     }
@@ -228,16 +229,14 @@ export async function deployLocal(config: LocalConfig): Promise<StackOutputs> {
     const mesh = new ReplicationMesh(LOCAL_MESH_NAME, meshArgs, { dependsOn: [...databases, ...workspaces.values()] });
 
     const fallback: Record<string, { mode: FacilityMode; url?: pulumi.Output<string> }> = {};
-    for (const edge of edgesInMode(config, "fallback")) {
-        const login = { user: fallbackLoginUser(edge), password: pulumi.secret(derivedLoginPassword(password, edge)) };
-        const activation = new FacilityFallback(`local-${edge}`, { mode: "fallback", mesh, node: fallbackNodeName(edge), login });
-        fallback[edge] = { mode: "fallback", url: activation.url };
-    }
-    for (const edge of edgesInMode(config, "return")) {
-        // The workspace is no longer declared: it is drained here and deleted once this update is done.
-        const workspace = { ...plainWorkspace(edge), password: secretPassword };
-        new FacilityFallback(`local-${edge}`, { mode: "return", mesh, node: edge, workspace, login: { user: fallbackLoginUser(edge) } });
-        fallback[edge] = { mode: "return" };
+    for (const edge of LOCAL_EDGES) {
+        const mode = config.edgeModes[edge] ?? "edge";
+        const component = facilityFallbackFor(`local-${edge}`, {
+            mode, mesh, edgeNode: edge,
+            loginPassword: () => pulumi.secret(derivedLoginPassword(password, edge)),
+            workspace: () => ({ ...plainWorkspace(edge), password: secretPassword }),
+        });
+        if (component) fallback[edge] = { mode, ...(component.url ? { url: component.url } : {}) };
     }
     return {
         topology: mesh.topology,

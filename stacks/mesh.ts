@@ -113,12 +113,11 @@ export function edgeCapacity(): ReplicationCapacity {
  */
 export function planStackMesh(config: StackConfig, regionalCapacity: ReplicationCapacity): MeshPlanOfStack {
     const server = config.stack.replace(/-/g, "_");
-    const nodes: PlannedNode[] = [];
-    const flows: MeshFlow[] = [];
+    let nodes: PlannedNode[] = [];
+    let flows: MeshFlow[] = [];
     const publications: MeshPublication[] = [];
     const colour = (color: Color) => colourNodeName(config.stack, color);
     const anchor = colour(ANCHOR_COLOR);
-    const fallbacks: [FacilityConfig, number][] = [];
 
     for (const color of COLORS) {
         nodes.push({
@@ -135,7 +134,6 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
 
     config.facilities.forEach((facility, i) => {
         const edge = edgeNodeName(facility.id);
-        if (facility.mode === "fallback") fallbacks.push([facility, i]);
         nodes.push({
             name: edge, zone: facility.zone, role: "edge", capacity: edgeCapacity(), offline: facility.offline,
             source: { kind: "facility", facility }, configPath: `${configKey("facilities")}[${i}].id`,
@@ -168,17 +166,15 @@ export function planStackMesh(config: StackConfig, regionalCapacity: Replication
 
     // A lost facility's flows, served from its workspace on this server (it uses the spare
     // capacity: the server's replication settings need a restart to change, a fallback must not).
-    let planned = { nodes, flows };
-    for (const [facility, i] of fallbacks) {
+    config.facilities.forEach((facility, i) => {
+        if (facility.mode !== "fallback") return;
         const edge = edgeNodeName(facility.id);
-        planned = fallbackPlan(`${configKey("facilities")}[${i}].mode`, planned.nodes, planned.flows, edge, {
+        ({ nodes, flows } = fallbackPlan(`${configKey("facilities")}[${i}].mode`, nodes, flows, edge, {
             name: fallbackNodeName(edge), zone: facility.zone, role: "edge", server, capacity: regionalCapacity,
             replicationGrantRoles: REPLICATION_GRANT_ROLES[config.cloud],
             source: { kind: "fallback", facility }, configPath: `${configKey("facilities")}[${i}].mode`,
-        });
-    }
-    nodes.splice(0, nodes.length, ...planned.nodes);
-    flows.splice(0, flows.length, ...planned.flows);
+        }));
+    });
 
     config.peers.forEach((peer, i) => {
         // The peer's peering database, managed by the peer's own stack: this stack only subscribes to it.

@@ -26,8 +26,8 @@ import { stackTopology } from "./topology";
 import { subgraphUrl } from "../components/federation-gateway";
 import { MeshMonitoring } from "../components/replication/monitoring";
 import type { StackOutputs } from "./program";
-import { FacilityFallback } from "../components/fallback/facility-fallback";
-import { fallbackLoginUser, fallbackNodeName } from "../components/fallback/plan";
+import { facilityFallbackFor } from "../components/fallback/facility-fallback";
+import { fallbackNodeName } from "../components/fallback/plan";
 
 /**
  * The data side of each facility in mode fallback or return (components/fallback): the workspace
@@ -39,22 +39,13 @@ function deployFallbacks(config: StackConfig, mesh: ReplicationMesh, endpoints: 
     const out: Record<string, { mode: string; url?: pulumi.Output<string> }> = {};
     for (const facility of config.facilities) {
         const edge = edgeNodeName(facility.id);
-        const user = fallbackLoginUser(edge);
-        if (facility.mode === "fallback") {
-            const fallback = new FacilityFallback(`fallback-${facility.id}`, {
-                mode: "fallback", mesh, node: fallbackNodeName(edge),
-                // The edge database's password: what the facility's apps already hold.
-                login: { user, password: pulumi.secret(pulumi.output(endpoints.get(facility.id)!.connection).apply((c) => c.password)) },
-            });
-            out[facility.id] = { mode: facility.mode, url: fallback.url };
-        } else if (facility.mode === "return") {
-            // The workspace is no longer declared: drained here, its database deleted after this update.
-            new FacilityFallback(`fallback-${facility.id}`, {
-                mode: "return", mesh, node: edge, login: { user },
-                workspace: { ...server, database: fallbackNodeName(edge) },
-            });
-            out[facility.id] = { mode: facility.mode };
-        }
+        const component = facilityFallbackFor(`fallback-${facility.id}`, {
+            mode: facility.mode, mesh, edgeNode: edge,
+            // The edge database's password: what the facility's apps already hold.
+            loginPassword: () => pulumi.secret(pulumi.output(endpoints.get(facility.id)!.connection).apply((c) => c.password)),
+            workspace: () => ({ ...server, database: fallbackNodeName(edge) }),
+        });
+        if (component) out[facility.id] = { mode: facility.mode, ...(component.url ? { url: component.url } : {}) };
     }
     return out;
 }
@@ -211,8 +202,10 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
     // What the peers subscribe to lives in a database of its own (stacks/mesh.ts explains why).
     const peeringDatabase = cluster.createDatabase("peering-db", { databaseName: PEERING_DATABASE });
     // A lost facility's cloud workspace: a database of its own on this server (components/fallback).
-    const workspaces = new Map(config.facilities.filter((f) => f.mode === "fallback").map((facility) =>
-        [facility.id, adminConnection(cluster.createDatabase(`${fallbackNodeName(edgeNodeName(facility.id)).replace(/_/g, "-")}-db`, { databaseName: fallbackNodeName(edgeNodeName(facility.id)) }))]));
+    const workspaces = new Map(config.facilities.filter((f) => f.mode === "fallback").map((facility) => {
+        const database = fallbackNodeName(edgeNodeName(facility.id));
+        return [facility.id, adminConnection(cluster.createDatabase(`${database.replace(/_/g, "-")}-db`, { databaseName: database }))];
+    }));
     const mesh = new ReplicationMesh("mesh", {
         nodes: plan.mesh.nodes.map((node) => meshNode(node, { colours: colourConnections, peering: adminConnection(peeringDatabase), workspaces }, facilityEndpoints, peerEndpoints)),
         flows: plan.mesh.flows,

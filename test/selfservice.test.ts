@@ -17,12 +17,17 @@ import { LOCAL_CONFIG_FILE } from "../tools/engine/local-stack";
 
 const PASSWORD = "correct horse battery";
 
+/** `localEdgeModes` as a config file holds it (undefined when the file does not set it). */
+function modesIn(file: string): unknown {
+    return (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"];
+}
+
 class RecordingDeployer implements Deployer {
     static calls: { op: string; modes: unknown }[] = [];
     static upResult: OperationResult = { ok: true, output: "Updating (local)\n+ created\n", changes: { create: 9 } };
     constructor(private readonly configFile: string) {}
     private modes() {
-        return (YAML.parse(fs.readFileSync(this.configFile, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"];
+        return modesIn(this.configFile);
     }
     async preview() {
         RecordingDeployer.calls.push({ op: "preview", modes: this.modes() });
@@ -139,7 +144,7 @@ describe("self-service server: rules over HTTP", function () {
         const [change] = requests.list();
         assert.strictEqual(change.status, "awaiting-approval");
         assert.deepStrictEqual(RecordingDeployer.calls, [{ op: "preview", modes: { edge_la: "fallback", edge_fra: "edge" } }]);
-        assert.strictEqual((YAML.parse(fs.readFileSync(configFile, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"], undefined, "the stack's config is unchanged until applied");
+        assert.strictEqual(modesIn(configFile), undefined, "the stack's config is unchanged until applied");
         const page = await alice.request("GET", created.headers.location as string);
         assert.match(page.body, /id="preview"/);
         assert.doesNotMatch(page.body, /id="approve"/, "no approve button for the requester");
@@ -161,7 +166,7 @@ describe("self-service server: rules over HTTP", function () {
         const applied = requests.get(change.id)!;
         assert.strictEqual(applied.status, "applied");
         assert.strictEqual(applied.approvedBy, "bob");
-        assert.deepStrictEqual((YAML.parse(fs.readFileSync(configFile, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"], { edge_la: "fallback", edge_fra: "edge" });
+        assert.deepStrictEqual(modesIn(configFile), { edge_la: "fallback", edge_fra: "edge" });
         assert.deepStrictEqual(requests.auditLog().map((e) => `${e.user} ${e.action}`), [
             "alice login", "alice request", "alice refused", "carol login", "carol refused", "bob login", "bob approve", "bob applied",
         ]);
@@ -182,7 +187,7 @@ describe("self-service server: rules over HTTP", function () {
         assert.strictEqual(requests.get(change.id)!.status, "failed");
         const page = await bob.request("GET", `/requests/${change.id}`);
         assert.match(page.body, /id="up-error">error: update failed: connection refused/);
-        assert.strictEqual((YAML.parse(fs.readFileSync(configFile, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"], undefined);
+        assert.strictEqual(modesIn(configFile), undefined);
         RecordingDeployer.upResult = { ok: true, output: "ok\n", changes: { create: 9 } };
         await bob.request("POST", `/requests/${change.id}/approve`, {});
         await settle();

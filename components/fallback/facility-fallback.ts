@@ -22,7 +22,7 @@ import type { ReplicationMesh } from "../replication-mesh";
 import type { PgConnectionInput } from "../postgres/connection";
 import { assertSqlIdentifier } from "../postgres/sql";
 import { FacilitySeed } from "./seed-provider";
-import { FacilityMode, fallbackNodeName } from "./plan";
+import { FacilityMode, fallbackLoginUser, fallbackNodeName } from "./plan";
 
 export interface FacilityFallbackArgs {
     /** "fallback" (seed the workspace, open the login) or "return" (drain the workspace, seed the new edge). Required. */
@@ -86,5 +86,37 @@ export class FacilityFallback extends pulumi.ComponentResource {
                 .apply(([host, port, database, publicHost, publicPort]) => `postgres://${user ?? "<login>"}@${publicHost ?? host}:${publicPort ?? port}/${database}`))
             : undefined;
         this.registerOutputs({ url: this.url, report: this.seed.report });
+    }
+}
+
+/** What a stack knows of one facility, for {@link facilityFallbackFor}. */
+export interface FacilityFallbackSource {
+    /** The facility's mode. Required. */
+    mode: FacilityMode;
+    /** The mesh the fallback plan was applied to. Required. */
+    mesh: ReplicationMesh;
+    /** The facility's edge node. Required. */
+    edgeNode: string;
+    /** The edge's database password, which the workspace login takes (read in mode "fallback" only). Required. */
+    loginPassword: () => pulumi.Input<string>;
+    /** The workspace's admin connection, drained in mode "return" (read then only). Required. */
+    workspace: () => pulumi.Input<PgConnectionInput>;
+}
+
+/**
+ * The FacilityFallback a facility's mode asks for, with the naming rules of plan.ts: mode
+ * "fallback" seeds the workspace `<edge>_fallback` and opens the login `<edge>_app`; mode
+ * "return" drains that workspace and seeds the edge; mode "edge" needs none (undefined).
+ */
+export function facilityFallbackFor(name: string, source: FacilityFallbackSource, opts?: pulumi.ComponentResourceOptions): FacilityFallback | undefined {
+    const user = fallbackLoginUser(source.edgeNode);
+    switch (source.mode) {
+        case "edge":
+            return undefined;
+        case "fallback":
+            return new FacilityFallback(name, { mode: "fallback", mesh: source.mesh, node: fallbackNodeName(source.edgeNode), login: { user, password: source.loginPassword() } }, opts);
+        case "return":
+            // The workspace is no longer declared: it is drained here and deleted once the update is done.
+            return new FacilityFallback(name, { mode: "return", mesh: source.mesh, node: source.edgeNode, workspace: source.workspace(), login: { user } }, opts);
     }
 }

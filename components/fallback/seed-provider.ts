@@ -41,7 +41,7 @@ export const facilitySeedProvider: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: FacilitySeedState, news: FacilitySeedInputs) {
         // Another database seeded is another seeding.
-        return diffProps({ ...olds, report: undefined }, news as unknown as Record<string, unknown>, [], ["report"]);
+        return diffProps(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>, [], ["report"]);
     },
     async update(_id: string, olds: FacilitySeedState, news: FacilitySeedInputs) {
         if (olds.login && olds.login.user !== news.login?.user) await dropLogin(olds.connection, olds.login.user);

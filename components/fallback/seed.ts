@@ -17,6 +17,7 @@ import type { Client } from "pg";
 import { PgConnection, withClient } from "../postgres/connection";
 import { ident, sqlLiteral } from "../postgres/sql";
 import { TableReconciliation, reattachEdge } from "../replication/reattach";
+import { scramSha256Verifier } from "../replication/role-provider";
 import { TABLE_CATALOG } from "../sovereignty";
 
 /** A regional database subscribing to the facility's publication. */
@@ -101,7 +102,8 @@ export async function openLogin(node: PgConnection, login: FacilityLogin): Promi
     const role = ident("login.user", login.user);
     await withClient(node, async (client) => {
         const verb = (await roleExists(client, login.user)) ? "ALTER" : "CREATE";
-        await client.query(`${verb} ROLE ${role} LOGIN PASSWORD ${sqlLiteral("login.password", login.password)}`);
+        // A SCRAM verifier, not the password: statement logs never see it (as for the replication roles).
+        await client.query(`${verb} ROLE ${role} LOGIN PASSWORD ${sqlLiteral("login.password", scramSha256Verifier(login.password))}`);
         await client.query(`GRANT CONNECT ON DATABASE ${ident("database", node.database)} TO ${role}`);
         const { rows } = await client.query<{ table: string }>(
             "SELECT tablename AS table FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1::text[])", [Object.keys(TABLE_CATALOG)]);

@@ -25,10 +25,9 @@ import { fallbackLoginUser, fallbackNodeName } from "../../components/fallback/p
 import { FACILITY_LA, NODES, TENANT } from "../../stacks/local-topology";
 import { FALLBACK_SERVER, derivedLoginPassword } from "../../stacks/local";
 import { TableDigest, digestTable } from "../demo/digest";
-import { addProducts } from "../demo/workload";
-import { waitUntil } from "../demo/wait";
+import { addProducts, countWhere } from "../demo/workload";
 import { LocalDeployment, startLocalDeployment, summaryOf } from "../engine/local-deployment";
-import { OrderWriter } from "./edge-restore-drill";
+import { OrderWriter, waitUntil } from "./edge-restore-drill";
 
 const EDGE = "edge_la" as const;
 const WORKSPACE = fallbackNodeName(EDGE);
@@ -89,10 +88,8 @@ async function count(conn: PgConnection, sql: string, params: unknown[] = []): P
     return withClient(conn, async (client) => Number((await client.query<{ n: string }>(sql, params)).rows[0].n));
 }
 
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-    const outcome = await waitUntil(() => probe().catch(() => false), (ok) => ok, { timeoutMs });
-    if (!outcome.ok) throw new Error(`fallback drill: timed out waiting for ${what}`);
-}
+/** How long each "reaches" step of the drill may take. */
+const WAIT_MS = 60_000;
 
 export async function runFallbackDrill(options: FallbackDrillOptions = {}): Promise<FallbackDrillReport> {
     const say = (line: string) => { if (options.verbose) console.log(`drill: ${line}`); };
@@ -103,18 +100,18 @@ export async function runFallbackDrill(options: FallbackDrillOptions = {}): Prom
         const edge = env.admin[NODES.edgeLa];
         const blue = env.admin[NODES.blue];
         const green = env.admin[NODES.green];
-        const ordersOfLa = (conn: PgConnection) => count(conn, "SELECT count(*) AS n FROM public.orders WHERE facility_id = $1", [FACILITY_LA]);
+        const ordersOfLa = (conn: PgConnection) => countWhere(conn, "orders", "facility_id", FACILITY_LA);
         const orderIds = async (conn: PgConnection) => withClient(conn, async (c) =>
             new Map((await c.query<{ id: string; n: string }>("SELECT order_id AS id, count(*) AS n FROM public.orders WHERE facility_id = $1 GROUP BY 1", [FACILITY_LA])).rows.map((r) => [r.id, Number(r.n)])));
 
         say("pulumi up (mode edge)");
         const initial = summaryOf((await stack.up()).stdout);
         await addProducts(blue, 40);
-        const productsOfTenant = (conn: PgConnection) => count(conn, "SELECT count(*) AS n FROM public.products WHERE tenant_id = $1", [TENANT]);
-        await eventually("products at LA", async () => (await productsOfTenant(edge)) === 40);
+        const productsOfTenant = (conn: PgConnection) => countWhere(conn, "products", "tenant_id", TENANT);
+        await waitUntil("products at LA", async () => (await productsOfTenant(edge)) === 40, WAIT_MS);
         const writer = new OrderWriter(edge, "edge", FACILITY_LA, TENANT);
         await writer.write(options.ordersBeforeLoss ?? 300);
-        await eventually("LA's orders at blue", async () => (await ordersOfLa(blue)) === writer.committed.size);
+        await waitUntil("LA's orders at blue", async () => (await ordersOfLa(blue)) === writer.committed.size, WAIT_MS);
 
         // The loss: the writer is mid-stream, the server dies, its disk is gone.
         writer.start();
@@ -145,7 +142,7 @@ export async function runFallbackDrill(options: FallbackDrillOptions = {}): Prom
         const cloud = new OrderWriter(login, "cloud", FACILITY_LA, TENANT);
         const firstStarted = Date.now();
         await cloud.write(1);
-        await eventually("the first cloud order at blue", async () => (await count(blue, "SELECT count(*) AS n FROM public.orders WHERE order_id = 'cloud-1'")) === 1);
+        await waitUntil("the first cloud order at blue", async () => (await count(blue, "SELECT count(*) AS n FROM public.orders WHERE order_id = 'cloud-1'")) === 1, WAIT_MS);
         const rtoMs = Date.now() - lostAt;
         const firstCloudOrderMs = Date.now() - firstStarted;
         await cloud.write((options.cloudOrders ?? 200) - 1);
@@ -155,9 +152,9 @@ export async function runFallbackDrill(options: FallbackDrillOptions = {}): Prom
         // Master data changed in the region during the fallback reaches the workspace.
         await withClient(blue, (c) => c.query("UPDATE public.products SET name = name || ' (fallback price list)', updated_at = now() WHERE tenant_id = $1 AND product_id IN ('p-1', 'p-2')", [TENANT]));
         await addProducts(blue, 45);
-        await eventually("the region's product changes in the workspace", async () => (await productsOfTenant(workspaceAdmin)) === 45);
-        await eventually("cloud orders at blue and green", async () =>
-            (await ordersOfLa(blue)) === seededOrders + cloud.committed.size && (await ordersOfLa(green)) === seededOrders + cloud.committed.size);
+        await waitUntil("the region's product changes in the workspace", async () => (await productsOfTenant(workspaceAdmin)) === 45, WAIT_MS);
+        await waitUntil("cloud orders at blue and green", async () =>
+            (await ordersOfLa(blue)) === seededOrders + cloud.committed.size && (await ordersOfLa(green)) === seededOrders + cloud.committed.size, WAIT_MS);
 
         // A new edge at the facility's address: an empty server.
         say("new edge; mode return, pulumi up --refresh");
@@ -183,7 +180,7 @@ export async function runFallbackDrill(options: FallbackDrillOptions = {}): Prom
         const after = new OrderWriter(edge, "back", FACILITY_LA, TENANT);
         await after.write(100);
         const expected = seededIntoNewEdge + after.committed.size;
-        await eventually("the new edge's orders at blue and green", async () => (await ordersOfLa(blue)) === expected && (await ordersOfLa(green)) === expected);
+        await waitUntil("the new edge's orders at blue and green", async () => (await ordersOfLa(blue)) === expected && (await ordersOfLa(green)) === expected, WAIT_MS);
         const edgePriorityRestored = await withClient(blue, (c) => c.query(
             "UPDATE public.orders SET status = 'overwritten-by-region' WHERE facility_id = $1 AND order_id = 'back-1'", [FACILITY_LA]))
             .then(() => false, () => true);

@@ -9,6 +9,7 @@ import * as YAML from "yaml";
 import { ValidationError, oneOf } from "../../components/errors";
 import { FacilityMode, assertFacilityMode } from "../../components/fallback/plan";
 import { LOCAL_EDGES, LocalEdge, parseLocalConfig } from "../../stacks/local";
+import type { RawConfig } from "../../stacks/config";
 import { rawConfigOf } from "../engine/local-stack";
 
 export const DISASTER_TYPES = ["fire", "flood", "power", "hardware", "cyber", "other"] as const;
@@ -30,10 +31,15 @@ export type FieldErrors = Record<string, string>;
 
 const MODES_KEY = "agogsaas:localEdgeModes";
 
+/** The mode of each edge in a stack's config (as the CLI hands it to the program). */
+function modesOf(raw: RawConfig): Record<LocalEdge, FacilityMode> {
+    const modes = parseLocalConfig(raw).edgeModes;
+    return Object.fromEntries(LOCAL_EDGES.map((edge) => [edge, modes[edge] ?? "edge"])) as Record<LocalEdge, FacilityMode>;
+}
+
 /** The current mode of each edge in the stack's config file. */
 export function currentModes(configFile: string): Record<LocalEdge, FacilityMode> {
-    const modes = parseLocalConfig(rawConfigOf(configFile)).edgeModes;
-    return Object.fromEntries(LOCAL_EDGES.map((edge) => [edge, modes[edge] ?? "edge"])) as Record<LocalEdge, FacilityMode>;
+    return modesOf(rawConfigOf(configFile));
 }
 
 /** Checks the form; returns the request or the errors by field, changing nothing. */
@@ -69,16 +75,18 @@ export function parseFallbackForm(form: Record<string, unknown>, configFile: str
         if (!Number.isInteger(value) || value < 1 || value > 365) throw new ValidationError("expectedDurationDays", `must be a whole number of days from 1 to 365, got ${JSON.stringify(form.expectedDurationDays ?? "")}`);
         return value;
     });
+    const raw = rawConfigOf(configFile);
+    const modes = modesOf(raw);
     if (edge !== undefined && mode !== undefined && errors.mode === undefined) {
-        const current = currentModes(configFile)[edge];
+        const current = modes[edge];
         if (NEXT_MODE[current] !== mode) {
             errors.mode = `${edge} is in mode "${current}": the next step is "${NEXT_MODE[current]}", not "${mode}"`;
         }
     }
     if (Object.keys(errors).length > 0) return { errors };
     // The library's own check of the config this request would write.
-    const problem = attempt("mode", () => parseLocalConfig({ ...rawConfigOf(configFile), [MODES_KEY]: JSON.stringify({ ...currentModes(configFile), [edge!]: mode }) }));
-    if (problem === undefined) return { errors };
+    const checked = attempt("mode", () => parseLocalConfig({ ...raw, [MODES_KEY]: JSON.stringify({ ...modes, [edge!]: mode }) }));
+    if (checked === undefined) return { errors };
     return { request: { edge: edge!, mode: mode!, disasterType: disasterType!, description: description!, expectedDurationDays: expectedDurationDays! }, errors };
 }
 

@@ -109,24 +109,28 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         return reply.redirect(`/requests/${change.id}`, 303);
     });
 
-    const mayApprove = (request: FastifyRequest, change: ChangeRequest) => {
+    /** Why `request`'s user may not approve `change` now, or undefined when they may. */
+    const approvalRefusal = (request: FastifyRequest, change: ChangeRequest): string | undefined => {
         const who = user(request)!;
-        return who.role === "approver" && who.name !== change.requestedBy && (change.status === "awaiting-approval" || change.status === "failed") && applying === undefined;
+        if (who.name === change.requestedBy) return "nobody approves their own request";
+        if (who.role !== "approver") return "only an approver may approve";
+        if (applying !== undefined) return `request ${applying} is being applied`;
+        if (change.status !== "awaiting-approval" && change.status !== "failed") return `the request is ${change.status}`;
+        return undefined;
     };
 
     app.get("/requests/:id", { preHandler: requireUser }, async (request, reply) => {
         const change = options.requests.get((request.params as { id: string }).id);
         if (!change) return page(request, reply, "Not found", "<p>No such request.</p>", 404);
-        return page(request, reply, `Request ${change.id}`, requestPage(change, reply.generateCsrf(), mayApprove(request, change)));
+        return page(request, reply, `Request ${change.id}`, requestPage(change, reply.generateCsrf(), approvalRefusal(request, change) === undefined));
     });
 
     app.post("/requests/:id/approve", { preHandler: [csrf, requireUser] }, async (request, reply) => {
         const change = options.requests.get((request.params as { id: string }).id);
         if (!change) return page(request, reply, "Not found", "<p>No such request.</p>", 404);
         const who = user(request)!;
-        if (!mayApprove(request, change)) {
-            const why = who.name === change.requestedBy ? "nobody approves their own request" : who.role !== "approver" ? "only an approver may approve"
-                : applying !== undefined ? `request ${applying} is being applied` : `the request is ${change.status}`;
+        const why = approvalRefusal(request, change);
+        if (why !== undefined) {
             options.requests.audit({ user: who.name, action: "refused", request: change.id, detail: why });
             return page(request, reply, "Refused", `<p class="error" id="refused">Not approved: ${why}.</p>`, 403);
         }
