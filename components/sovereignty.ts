@@ -131,6 +131,45 @@ export function zoneOfAzureLocation(location: string): Zone | undefined {
     return ZONES.find((zone) => ZONE_RULES[zone].azureLocations.includes(normalised));
 }
 
+/**
+ * Countries (ISO 3166-1 alpha-2) where a facility of each zone may stand: its operational rows are
+ * personal data of that zone from the moment they are written. EU means the EU and the EEA, as for
+ * the regions above; a country of no zone (e.g. GB, CH) has no home for its data here.
+ */
+export const ZONE_COUNTRIES: Readonly<Record<Zone, readonly string[]>> = {
+    us: ["US", "PR", "GU", "VI", "AS", "MP"],
+    eu: [
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT", "LV",
+        "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "IS", "LI", "NO",
+    ],
+    apac: ["AU", "CN", "HK", "ID", "IN", "JP", "KR", "MY", "NZ", "PH", "SG", "TH", "TW", "VN"],
+};
+
+/** The zone a facility in `country` belongs to, or undefined when no zone holds that country. */
+export function zoneOfCountry(country: string): Zone | undefined {
+    return ZONES.find((zone) => ZONE_COUNTRIES[zone].includes(country));
+}
+
+/**
+ * Checks that a facility in `country` may be served by a stack of `zone`; returns the country.
+ * An unknown code is a ValidationError; a country of another zone is a SovereigntyError (its rows
+ * would be written to a region outside their zone).
+ */
+export function assertFacilityCountry(field: string, zone: Zone, country: unknown): string {
+    if (typeof country !== "string" || !/^[A-Z]{2}$/.test(country)) {
+        throw new ValidationError(field, `${JSON.stringify(country)} is not an ISO 3166-1 alpha-2 country code`, "two capital letters, e.g. \"US\", \"DE\", \"JP\"");
+    }
+    const home = zoneOfCountry(country);
+    if (home === undefined) {
+        throw new SovereigntyError(field, `no sovereignty zone holds data of facilities in ${country}`, `a country of zone ${oneOf(ZONES)}: ${ZONES.map((z) => `${z}: ${ZONE_COUNTRIES[z].join(" ")}`).join("; ")}`);
+    }
+    if (home !== zone) {
+        throw new SovereigntyError(field, `a facility in ${country} belongs to zone "${home}" (${ZONE_RULES[home].description}) and cannot report to a region of zone "${zone}": its operational data would leave its zone`,
+            `a country of zone "${zone}" (${ZONE_COUNTRIES[zone].join(", ")}), or a region of zone "${home}"`);
+    }
+    return country;
+}
+
 /** Azure location pairs (geo-redundant backups and GRS storage replicate to the pair). */
 export const AZURE_PAIRED_LOCATIONS: Readonly<Record<string, string>> = {
     eastus: "westus", westus: "eastus", eastus2: "centralus", centralus: "eastus2",

@@ -14,6 +14,7 @@ import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge/sizes";
 import { parseImageRef } from "../components/edge/image-ref";
 import { DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName, FACILITY_ID_PATTERN } from "../components/edge/args";
 import { EdgeBackupArgs, validateEdgeBackup } from "../components/edge/backup";
+import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge/site";
 import {
     assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger, readObject,
     readString, readVersion,
@@ -82,6 +83,8 @@ export interface FacilityConfig {
     edgeStack: string;
     /** Scheduled backups, as EdgeSite's `backup` (validated here already, off-site target in the zone). Default: EdgeSite's (on, volumes only). */
     backup?: EdgeBackupArgs;
+    /** Address (country in the stack's zone), network, VPN and IT contact of the edge computer (components/edge/site.ts). Default none. */
+    site?: EdgeSiteDetails;
 }
 
 /** A peer region's peering publication, given in config instead of through its stack reference. */
@@ -336,7 +339,7 @@ function readTenants(src: ConfigSource): TenantConfig[] {
     return tenants;
 }
 
-const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack", "backup"] as const;
+const FACILITY_FIELDS = ["id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack", "backup", "site"] as const;
 /** A stack reference: `stack`, `project/stack` or `org/project/stack`. */
 const STACK_REFERENCE_PATTERN = /^([A-Za-z0-9_.-]+\/){0,2}[A-Za-z0-9_.-]+$/;
 const STACK_REFERENCE_ALLOWED = '"org/project/stack", "project/stack" or "stack"';
@@ -397,9 +400,11 @@ function readFacilities(src: ConfigSource, zone: Zone, environment: Environment,
             edgeStack: facility.edgeStack === undefined ? `edge-${id.slice("facility-".length)}` : readStackReference(`${path}.edgeStack`, facility.edgeStack),
             // EdgeSite's own rules (ranges, known fields, off-site target in the zone), checked here so a bad value fails before any stack work.
             ...(facility.backup === undefined ? {} : { backup: readEdgeBackup(`${path}.backup`, facilityZone, facility.backup) }),
+            ...(facility.site === undefined ? {} : { site: validateSiteDetails(`${path}.site`, facilityZone, facility.site) }),
         };
     });
     assertUnique(src.key("facilities"), facilities.map((f) => f.id));
+    assertDisjointSubnets(facilities.flatMap((f, i) => f.site ? [{ field: `${src.key("facilities")}[${i}].site.network.subnet`, subnet: f.site.network.subnet }] : []));
     return facilities;
 }
 

@@ -98,6 +98,8 @@ function checkPartConfig(config: LocalConfig, part: LocalPartConfig): void {
     };
     if (part.part === "all") return refuseRegionSettings(`${configKey("localPart")} is "all"`);
     // A fallback moves a facility between an edge part and a region part: one stack must hold both.
+    // A site joins its region's mesh in the stack that holds both (stacks/local-sites.ts).
+    if (config.sites.length > 0) throw new ValidationError(configKey("localSites"), `sites join the whole local picture, and ${configKey("localPart")} is "${part.part}"`, `no sites, or ${configKey("localPart")} "all"`);
     const moving = Object.entries(config.edgeModes).find(([, mode]) => mode !== "edge");
     if (moving) throw new ValidationError(`${configKey("localEdgeModes")}.${moving[0]}`, `"${moving[1]}" needs the edge and its region in one stack, and ${configKey("localPart")} is "${part.part}"`, `"edge", or ${configKey("localPart")} "all"`);
     const edge = part.part in LOCAL_EDGE_PARTS ? LOCAL_EDGE_PARTS[part.part as keyof typeof LOCAL_EDGE_PARTS] : undefined;

@@ -24,14 +24,15 @@ import { composeSupergraph, regionalSubgraphSdl } from "../components/federation
 import { facilityFallbackFor } from "../components/fallback/facility-fallback";
 import { FacilityMode, assertFacilityMode, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { PostgresDatabase } from "../components/postgres/database";
-import { edgeReplicationCapacity, regionalReplicationCapacity } from "../components/replication-capacity";
+import { regionalReplicationCapacity } from "../components/replication-capacity";
 import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-mesh";
 import type { MeshFlow } from "../components/replication/types";
 import { validateMesh } from "../components/replication/validation";
 import { Zone } from "../components/sovereignty";
 import { DEFAULTS, PROJECT, RawConfig, parseJson } from "./config";
 import { readArray, readInteger, readObject, readString } from "./config-fields";
-import { DemoNode, NODES, demoMeshArgs } from "./local-topology";
+import { DemoNode, FACILITY_FRA, FACILITY_LA, NODES, demoMeshArgs } from "./local-topology";
+import { LOCAL_SITE_SLOTS, LocalSite, SITE_DATABASE, edgeServerCapacity, parseLocalSites, siteNodeName, siteSummary, withLocalSites } from "./local-sites";
 import type { StackOutputs } from "./program";
 
 /** The environment variable holding the local servers' superuser password. */
@@ -64,13 +65,14 @@ export const LOCAL_PLACEMENT: Readonly<Record<DemoNode, { server: LocalServer; d
 
 /** Replication capacity the servers are started with and the mesh is checked against (one formula for both). */
 export function localCapacity(server: LocalServer) {
+    // A region has room for its own factory and the sites self-service may add (stacks/local-sites.ts).
     return server.startsWith("edge_")
-        ? edgeReplicationCapacity({ regionalSubscribers: 1, masterDataSubscriptions: 1 })
-        : regionalReplicationCapacity({ edges: 1, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
+        ? edgeServerCapacity()
+        : regionalReplicationCapacity({ edges: 1 + LOCAL_SITE_SLOTS, peerRegions: 1, blueGreen: true, physicalStandbys: 0 });
 }
 
 /** What the local tier reads, plus what Pulumi.yaml's schema makes every stack carry (the CLI fills in its defaults). */
-const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows", "localEdgeModes", "localPart", "localEdgeStack"];
+const OWN_KEYS = ["localServers", "localEdgeFacilities", "localAggregateTables", "localExtraFlows", "localEdgeModes", "localPart", "localEdgeStack", "localSites"];
 /** `peers` in the regional stacks' format, for the region parts (stacks/local-parts.ts). */
 const LOCAL_KEYS = [...OWN_KEYS, "peers", "zone", "cloud", "region", "publicHostname", ...Object.keys(DEFAULTS)];
 
@@ -85,6 +87,8 @@ export interface LocalConfig {
     extraFlows: MeshFlow[];
     /** Who writes each edge's facilities (`localEdgeModes`, see components/fallback/plan.ts); default "edge" for both. */
     edgeModes: { edge_la?: FacilityMode; edge_fra?: FacilityMode };
+    /** Factories added by self-service edge requests (`localSites`, stacks/local-sites.ts), each on a server of its own; default none. */
+    sites: LocalSite[];
 }
 
 /** Validates the local stack's config; throws a ValidationError naming the key at fault. */
@@ -134,7 +138,11 @@ export function parseLocalConfig(raw: RawConfig, project = PROJECT): LocalConfig
     for (const edge of LOCAL_EDGES) {
         if (modesRaw[edge] !== undefined) edgeModes[edge] = assertFacilityMode(`${key("localEdgeModes")}.${edge}`, modesRaw[edge]);
     }
-    return { ports, edgeFacilities, aggregateTables, extraFlows, edgeModes };
+    const sites = parseLocalSites(key("localSites"), json("localSites"), {
+        facilities: [...(edgeFacilities.edge_la ?? [FACILITY_LA]), ...(edgeFacilities.edge_fra ?? [FACILITY_FRA])],
+        ports: new Map(LOCAL_SERVERS.map((server) => [ports[server], server])),
+    });
+    return { ports, edgeFacilities, aggregateTables, extraFlows, edgeModes, sites };
 }
 
 /** The superuser password from the environment; throws naming the variable when it is not set. */
@@ -210,23 +218,27 @@ export async function deployLocal(config: LocalConfig): Promise<StackOutputs> {
     const passwords = Object.fromEntries(Object.keys(LOCAL_PLACEMENT).map((node) => [node, replicationPassword(node)])) as Record<DemoNode, string>;
     const plainAdmin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place]) => [node, plain(place.server, place.database)])) as Record<DemoNode, ReturnType<typeof plain>>;
     const plainWorkspace = (edge: LocalEdge) => plain(fallbackPlacement(edge).server, fallbackPlacement(edge).database);
-    const planned = localMeshArgsWithModes(config, localMeshArgs(config, plainAdmin, passwords), plainWorkspace, replicationPassword);
+    const plainSite = (site: LocalSite) => ({ host: "127.0.0.1", port: site.port, database: SITE_DATABASE, user: LOCAL_SUPERUSER, password });
+    const planned = localMeshArgsWithModes(config, withLocalSites(config.sites, localMeshArgs(config, plainAdmin, passwords), plainSite, replicationPassword), plainWorkspace, replicationPassword);
     validateMesh(planned.nodes, planned.flows ?? []);
 
     const secretPassword = pulumi.secret(password);
-    const database = (node: string, place: { server: LocalServer; database: string }) => new PostgresDatabase(`local-${node}-db`, {
-        connection: { ...plain(place.server, "postgres"), password: secretPassword },
-        databaseName: place.database,
+    const database = (node: string, port: number, databaseName: string) => new PostgresDatabase(`local-${node}-db`, {
+        connection: { host: "127.0.0.1", port, database: "postgres", user: LOCAL_SUPERUSER, password: secretPassword },
+        databaseName,
         dropOnDelete: true,
     });
-    const databases = Object.entries(LOCAL_PLACEMENT).map(([node, place]) => database(node, place));
-    const workspaces = new Map(edgesInMode(config, "fallback").map((edge) => [edge, database(fallbackNodeName(edge), fallbackPlacement(edge))]));
+    const databases = Object.entries(LOCAL_PLACEMENT).map(([node, place]) => database(node, config.ports[place.server], place.database));
+    const workspaces = new Map(edgesInMode(config, "fallback").map((edge) => [edge, database(fallbackNodeName(edge), config.ports[fallbackPlacement(edge).server], fallbackPlacement(edge).database)]));
     const admin = Object.fromEntries(Object.entries(LOCAL_PLACEMENT).map(([node, place], i) =>
         [node, { ...plain(place.server, place.database), database: databases[i].databaseName, password: secretPassword }])) as Record<DemoNode, never>;
+    const siteDatabases = new Map(config.sites.map((site) => [site.id, database(siteNodeName(site.id), site.port, SITE_DATABASE)]));
+    const siteAdmin = (site: LocalSite) => ({ ...plainSite(site), database: siteDatabases.get(site.id)!.databaseName, password: secretPassword });
     const workspaceAdmin = (edge: LocalEdge) => ({ ...plainWorkspace(edge), database: workspaces.get(edge)!.databaseName, password: secretPassword });
     const secretPasswords = Object.fromEntries(Object.entries(passwords).map(([node, p]) => [node, pulumi.secret(p)])) as Record<DemoNode, pulumi.Output<string>>;
-    const meshArgs = localMeshArgsWithModes(config, localMeshArgs(config, admin, secretPasswords), workspaceAdmin, (node) => pulumi.secret(replicationPassword(node)));
-    const mesh = new ReplicationMesh(LOCAL_MESH_NAME, meshArgs, { dependsOn: [...databases, ...workspaces.values()] });
+    const secretReplicationPassword = (node: string) => pulumi.secret(replicationPassword(node));
+    const meshArgs = localMeshArgsWithModes(config, withLocalSites(config.sites, localMeshArgs(config, admin, secretPasswords), siteAdmin, secretReplicationPassword), workspaceAdmin, secretReplicationPassword);
+    const mesh = new ReplicationMesh(LOCAL_MESH_NAME, meshArgs, { dependsOn: [...databases, ...workspaces.values(), ...siteDatabases.values()] });
 
     const fallback: Record<string, { mode: FacilityMode; url?: pulumi.Output<string> }> = {};
     for (const edge of LOCAL_EDGES) {
@@ -243,5 +255,6 @@ export async function deployLocal(config: LocalConfig): Promise<StackOutputs> {
         servers: Object.fromEntries(LOCAL_SERVERS.map((server) => [server, { host: "127.0.0.1", port: config.ports[server] }])),
         supergraph: { sdl: supergraph.supergraphSdl, classification: supergraph.classification, subgraphs: supergraph.subgraphs.map((s) => ({ name: s.name, zone: s.zone, crossZone: s.crossZone })) },
         ...(Object.keys(fallback).length > 0 ? { fallback } : {}),
+        ...(config.sites.length > 0 ? { sites: Object.fromEntries(config.sites.map((site) => [site.id, siteSummary(site, pulumi.secret)])) } : {}),
     };
 }

@@ -7,78 +7,42 @@
  */
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import type { AddressInfo } from "net";
-import type { FastifyInstance } from "fastify";
 import type { Page } from "playwright-core";
-import { AccountStore, hashAccount } from "../tools/selfservice/accounts";
-import { EngineDeployer } from "../tools/selfservice/deployer";
-import { RequestStore } from "../tools/selfservice/requests";
-import { buildServer } from "../tools/selfservice/server";
-import { LocalDeployment, startLocalDeployment } from "../tools/engine/local-deployment";
+import type { RequestStore } from "../tools/selfservice/requests";
+import type { LocalDeployment } from "../tools/engine/local-deployment";
 import { rows, takeOrders } from "../tools/demo/workload";
 import { waitUntil } from "../tools/demo/wait";
 import { FACILITY_LA, NODES } from "../stacks/local-topology";
-import { BrowserSession, launchBrowser } from "./support/browser";
-
-const PASSWORD = "correct horse battery";
+import { SelfServiceHarness, startSelfServiceHarness } from "./support/selfservice-browser";
 
 describe("self-service in Chromium on the real engine: cloud fallback requested, approved, applied", function () {
     this.timeout(600_000);
+    let h: SelfServiceHarness;
     let d: LocalDeployment;
-    let app: FastifyInstance;
-    let browser: BrowserSession;
     let page: Page;
-    let base: string;
     let requests: RequestStore;
-    const shots = process.env.AGOGSAAS_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-shots-"));
-    const shot = async (name: string) => {
-        const file = path.join(shots, `selfservice-${name}.png`);
-        await page.screenshot({ path: file, fullPage: true });
-        assert.deepStrictEqual([...fs.readFileSync(file).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], `${file} is a PNG`);
-    };
-    const signIn = async (name: string) => {
-        await page.goto(`${base}/login`);
-        await page.fill("#name", name);
-        await page.fill("#password", PASSWORD);
-        await page.click("button[type=submit]");
-        await page.waitForURL(`${base}/`);
-    };
+    const shot = (name: string) => h.shot(name);
 
     before(async () => {
-        fs.mkdirSync(shots, { recursive: true });
-        d = await startLocalDeployment();
-        await d.stack.up();
-        await takeOrders(d.env.admin[NODES.edgeLa], FACILITY_LA, "BR", 50);
-        assert.ok((await waitUntil(() => rows<{ n: number }>(d.env.admin[NODES.blue], "SELECT count(*)::int AS n FROM public.orders WHERE facility_id = $1", [FACILITY_LA]), (r) => r[0].n === 50, { timeoutMs: 20_000 })).ok);
-        // The fire: LA's server and its disk are gone.
-        const la = d.env.server("edge_la");
-        await la.kill();
-        fs.rmSync(la.dataDir, { recursive: true, force: true });
-
-        const accounts = new AccountStore(path.join(d.dir, "accounts.json"));
-        accounts.put(hashAccount("alice", "requester", PASSWORD));
-        accounts.put(hashAccount("bob", "approver", PASSWORD));
-        requests = new RequestStore(path.join(d.dir, "selfservice"));
-        app = await buildServer({
-            accounts, requests, configFile: d.configFile,
-            deployerFor: (configFile) => new EngineDeployer({ stack: d.stack.stack, configFile, stateDir: path.join(d.dir, "state"), localPassword: d.env.password }),
+        h = await startSelfServiceHarness({
+            afterUp: async (deployment) => {
+                await takeOrders(deployment.env.admin[NODES.edgeLa], FACILITY_LA, "BR", 50);
+                assert.ok((await waitUntil(() => rows<{ n: number }>(deployment.env.admin[NODES.blue], "SELECT count(*)::int AS n FROM public.orders WHERE facility_id = $1", [FACILITY_LA]), (r) => r[0].n === 50, { timeoutMs: 20_000 })).ok);
+                // The fire: LA's server and its disk are gone.
+                const la = deployment.env.server("edge_la");
+                await la.kill();
+                fs.rmSync(la.dataDir, { recursive: true, force: true });
+            },
         });
-        await app.listen({ host: "127.0.0.1", port: 0 });
-        base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-        browser = await launchBrowser();
-        page = await browser.context.newPage();
+        ({ d, page, requests } = h);
     });
     after(async () => {
-        await browser?.close();
-        await app?.close();
-        await d?.cleanup();
+        await h?.close();
     });
 
     it("a bad value is shown next to its field, with the library's message, and nothing runs", async () => {
-        await signIn("alice");
-        await page.goto(`${base}/fallback`);
+        await h.signIn("alice");
+        await page.goto(`${h.base}/fallback`);
         assert.strictEqual(await page.textContent("#mode-edge_la"), "edge");
         await shot("fallback-form");
         await page.selectOption("#edge", "edge_la");
@@ -110,13 +74,8 @@ describe("self-service in Chromium on the real engine: cloud fallback requested,
     });
 
     it("bob approves; the update streams into the page and the workspace's replication objects exist", async () => {
-        const url = page.url();
-        await page.click("nav button[type=submit]");
-        await signIn("bob");
-        await page.goto(url);
-        await page.click("#approve");
-        await page.waitForFunction(() => document.getElementById("status")?.textContent !== "applying", undefined, { timeout: 300_000 });
-        assert.strictEqual(await page.textContent("#status"), "applied", await page.textContent("#progress") ?? "");
+        await h.switchUser("bob");
+        assert.strictEqual(await h.approveAndWait(), "applied", await page.textContent("#progress") ?? "");
         assert.match(await page.textContent("#progress") ?? "", /Resources:/);
         await shot("applied");
 

@@ -1,7 +1,9 @@
 /**
  * The self-service server's rules over HTTP (fastify inject): sign-in, CSRF, the form's field
  * errors, the second-account approval, the audit log, a failed update and its retry. Pulumi is a
- * recording Deployer here; test/selfservice-browser.test.ts drives the real engine from Chromium.
+ * recording Deployer here, but config files are read and their secrets written by the real engine's
+ * CLI (an empty `local` stack on a temp file backend); test/selfservice-browser.test.ts and
+ * test/selfservice-edge-browser.test.ts drive the real engine from Chromium.
  */
 import * as assert from "assert";
 import * as fs from "fs";
@@ -10,10 +12,12 @@ import * as path from "path";
 import * as YAML from "yaml";
 import type { FastifyInstance } from "fastify";
 import { AccountStore, hashAccount } from "../tools/selfservice/accounts";
-import type { Deployer, OperationResult } from "../tools/selfservice/deployer";
+import { Deployer, OperationResult, engineError } from "../tools/selfservice/deployer";
 import { RequestStore } from "../tools/selfservice/requests";
 import { buildServer } from "../tools/selfservice/server";
 import { LOCAL_CONFIG_FILE } from "../tools/engine/local-stack";
+import { LOCAL_PASSPHRASE, ensureStack } from "../tools/engine/cli";
+import { EngineStackConfig } from "../tools/selfservice/stack-config";
 
 const PASSWORD = "correct horse battery";
 
@@ -22,15 +26,21 @@ function modesIn(file: string): unknown {
     return (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localEdgeModes"];
 }
 
+/** `localSites` as a config file holds it. */
+function sitesIn(file: string): unknown {
+    return (YAML.parse(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localSites"];
+}
+
 class RecordingDeployer implements Deployer {
-    static calls: { op: string; modes: unknown }[] = [];
+    static calls: { op: string; modes: unknown; sites?: unknown }[] = [];
     static upResult: OperationResult = { ok: true, output: "Updating (local)\n+ created\n", changes: { create: 9 } };
     constructor(private readonly configFile: string) {}
     private modes() {
         return modesIn(this.configFile);
     }
     async preview() {
-        RecordingDeployer.calls.push({ op: "preview", modes: this.modes() });
+        const sites = sitesIn(this.configFile);
+        RecordingDeployer.calls.push({ op: "preview", modes: this.modes(), ...(sites === undefined ? {} : { sites }) });
         return { ok: true, output: "Previewing update (local)\n+ 9 to create\n", changes: { create: 9, same: 33 } };
     }
     async up(onOutput?: (chunk: string) => void) {
@@ -64,14 +74,26 @@ class Client {
 }
 
 describe("self-service server: rules over HTTP", function () {
-    this.timeout(30_000);
+    this.timeout(60_000);
     let dir: string;
+    let stateDir: string;
+    let stackConfig: EngineStackConfig;
     let app: FastifyInstance;
     let requests: RequestStore;
     let configFile: string;
     const goodForm = { edge: "edge_la", mode: "fallback", disasterType: "fire", description: "Fire in hall 2, edge computer destroyed", expectedDurationDays: "30" };
 
+    before(async () => {
+        // One empty `local` stack on a temp backend: its passphrase provider encrypts the secrets the edge form writes.
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-state-"));
+        await ensureStack("local", { stateDir, passphrase: LOCAL_PASSPHRASE }, LOCAL_CONFIG_FILE);
+        stackConfig = new EngineStackConfig({ stack: "local", stateDir });
+    });
+    after(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+
+    let nextPort = 54790;
     beforeEach(async () => {
+        nextPort = 54790;
         dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-"));
         configFile = path.join(dir, "Pulumi.local.yaml");
         fs.copyFileSync(LOCAL_CONFIG_FILE, configFile);
@@ -82,7 +104,7 @@ describe("self-service server: rules over HTTP", function () {
         requests = new RequestStore(path.join(dir, "data"));
         RecordingDeployer.calls = [];
         RecordingDeployer.upResult = { ok: true, output: "Updating (local)\n", changes: { create: 9 } };
-        app = await buildServer({ accounts, requests, configFile, deployerFor: (file) => new RecordingDeployer(file), sessionSecret: "x".repeat(40) });
+        app = await buildServer({ accounts, requests, configFile, deployerFor: (file) => new RecordingDeployer(file), stackConfig, sitePort: async () => nextPort++, sessionSecret: "x".repeat(40) });
     });
     afterEach(async () => {
         await app.close();
@@ -93,12 +115,12 @@ describe("self-service server: rules over HTTP", function () {
 
     it("no route changes anything without a session: pages redirect to sign-in, POSTs are refused", async () => {
         const anonymous = new Client(app);
-        for (const url of ["/", "/fallback", "/requests/x"]) {
+        for (const url of ["/", "/edge", "/fallback", "/requests/x"]) {
             const response = await anonymous.request("GET", url);
             assert.strictEqual(response.statusCode, 303, url);
             assert.strictEqual(response.headers.location, "/login");
         }
-        for (const url of ["/fallback", "/requests/x/approve", "/logout"]) {
+        for (const url of ["/edge", "/fallback", "/requests/x/approve", "/logout"]) {
             const response = await anonymous.request("POST", url, goodForm);
             assert.ok(response.statusCode === 401 || response.statusCode === 403, `${url}: ${response.statusCode}`);
         }
@@ -193,5 +215,118 @@ describe("self-service server: rules over HTTP", function () {
         await settle();
         assert.strictEqual(requests.get(change.id)!.status, "applied");
         assert.deepStrictEqual(RecordingDeployer.calls.map((c) => c.op), ["preview", "up", "up"]);
+    });
+
+    const goodEdge = {
+        id: "facility-sea-001", name: "Acme Metalworks Seattle", region: "us-east", street: "1201 Alaskan Way", city: "Seattle", postalCode: "98101", country: "US",
+        subnet: "10.42.0.0/24", vpnType: "wireguard", size: "medium", contactName: "Dana Ito", contactEmail: "dana.ito@acme.example", contactPhone: "+12065550142",
+    };
+
+    it("new edge: every bad value next to its field with the library's message, the country checked against the region, nothing previewed", async () => {
+        const c = new Client(app);
+        await c.signIn("alice");
+        await c.request("GET", "/edge");
+        const bad = await c.request("POST", "/edge", { ...goodEdge, id: "Seattle", subnet: "8.8.8.0/24", vpnType: "pptp", contactPhone: "555-0142", contactEmail: "dana" });
+        assert.strictEqual(bad.statusCode, 400);
+        assert.match(bad.body, /id="subnet-error">8\.8\.8\.0\/24 is not a private network/);
+        assert.match(bad.body, /id="vpnType-error">&quot;pptp&quot; is not a VPN type\. Allowed: &quot;wireguard&quot; or &quot;ipsec&quot;/);
+        assert.match(bad.body, /id="contactPhone-error">/);
+        assert.match(bad.body, /id="contactEmail-error">/);
+        assert.match(bad.body, /value="Seattle"/, "the values typed are kept");
+        const id = await c.request("POST", "/edge", { ...goodEdge, id: "Seattle" });
+        assert.match(id.body, /id="id-error">&quot;Seattle&quot; is not a valid facility id/);
+        const sovereignty = await c.request("POST", "/edge", { ...goodEdge, country: "DE" });
+        assert.strictEqual(sovereignty.statusCode, 400);
+        assert.match(sovereignty.body, /id="country-error">a facility in DE belongs to zone &quot;eu&quot; \(European Union \/ EEA \(GDPR\)\) and cannot report to a region of zone &quot;us&quot;: its operational data would leave its zone/);
+        const taken = await c.request("POST", "/edge", { ...goodEdge, id: "facility-la-001" });
+        assert.match(taken.body, /id="id-error">facility-la-001 is already a facility of this stack/);
+        assert.deepStrictEqual(requests.list(), []);
+        assert.deepStrictEqual(RecordingDeployer.calls, []);
+        assert.strictEqual(sitesIn(configFile), undefined);
+    });
+
+    it("new edge: the request's config holds the site with the IT contact's e-mail and phone as Pulumi secrets; applied after a second account approves", async () => {
+        const alice = new Client(app);
+        await alice.signIn("alice");
+        await alice.request("GET", "/edge");
+        const created = await alice.request("POST", "/edge", goodEdge);
+        assert.strictEqual(created.statusCode, 303, created.body.slice(0, 400));
+        const [change] = requests.list();
+        assert.strictEqual(change.kind, "edge");
+        assert.strictEqual(change.status, "awaiting-approval");
+        const candidate = fs.readFileSync(change.configFile, "utf8");
+        assert.ok(!candidate.includes("dana.ito@acme.example") && !candidate.includes("+12065550142"), "no personal data in clear in the config file");
+        const [written] = sitesIn(change.configFile) as { site: { itContact: Record<string, unknown> } }[];
+        assert.strictEqual(written.site.itContact.name, "Dana Ito");
+        assert.match(String((written.site.itContact.email as { secure?: string }).secure), /^v1:/);
+        assert.match(String((written.site.itContact.phone as { secure?: string }).secure), /^v1:/);
+        const read = JSON.parse((await stackConfig.read(change.configFile))["agogsaas:localSites"]!) as { site: { itContact: unknown } }[];
+        assert.deepStrictEqual(read[0].site.itContact, { name: "Dana Ito", email: "dana.ito@acme.example", phone: "+12065550142" }, "the program reads them decrypted");
+        assert.strictEqual(RecordingDeployer.calls.length, 1);
+        assert.strictEqual(RecordingDeployer.calls[0].op, "preview");
+        assert.deepStrictEqual((RecordingDeployer.calls[0].sites as { id: string; port: number }[]).map((site) => [site.id, site.port]), [["facility-sea-001", 54790]]);
+        for (const file of ["requests.json", "audit.jsonl"]) {
+            const text = fs.readFileSync(path.join(dir, "data", file), "utf8");
+            assert.ok(!text.includes("dana.ito@acme.example") && !text.includes("+12065550142"), `no personal data in ${file}`);
+        }
+        assert.strictEqual(sitesIn(configFile), undefined, "the stack's config is unchanged until applied");
+        assert.doesNotMatch((await alice.request("GET", `/requests/${change.id}`)).body, /id="approve"/);
+
+        const bob = new Client(app);
+        await bob.signIn("bob");
+        await bob.request("GET", `/requests/${change.id}`);
+        assert.strictEqual((await bob.request("POST", `/requests/${change.id}/approve`, {})).statusCode, 303);
+        await settle();
+        assert.strictEqual(requests.get(change.id)!.status, "applied");
+        assert.strictEqual(fs.readFileSync(configFile, "utf8"), candidate, "the applied config is the previewed one");
+    });
+
+    it("a request previewed against a config the stack no longer has is not applied; a full region is refused above the form", async () => {
+        const alice = new Client(app);
+        await alice.signIn("alice");
+        await alice.request("GET", "/edge");
+        await alice.request("POST", "/edge", goodEdge);
+        await alice.request("POST", "/edge", { ...goodEdge, id: "facility-tac-001", subnet: "10.44.0.0/24" });
+        const [first, second] = requests.list();
+        const bob = new Client(app);
+        await bob.signIn("bob");
+        await bob.request("GET", `/requests/${first.id}`);
+        await bob.request("POST", `/requests/${first.id}/approve`, {});
+        await settle();
+        assert.strictEqual(requests.get(first.id)!.status, "applied");
+        await bob.request("GET", `/requests/${second.id}`);
+        const stale = await bob.request("POST", `/requests/${second.id}/approve`, {});
+        assert.strictEqual(stale.statusCode, 403);
+        assert.match(stale.body, /the stack&#39;s config changed after this request was previewed: request it again/);
+        assert.strictEqual(requests.get(second.id)!.status, "awaiting-approval");
+
+        // Requested again on the new config: applied, and the region (capacity for two sites) is full.
+        await alice.request("GET", "/edge");
+        await alice.request("POST", "/edge", { ...goodEdge, id: "facility-tac-001", subnet: "10.44.0.0/24" });
+        const third = requests.list()[2];
+        await bob.request("GET", `/requests/${third.id}`);
+        await bob.request("POST", `/requests/${third.id}/approve`, {});
+        await settle();
+        assert.strictEqual(requests.get(third.id)!.status, "applied");
+        assert.deepStrictEqual((sitesIn(configFile) as { id: string }[]).map((site) => site.id), ["facility-sea-001", "facility-tac-001"]);
+        await alice.request("GET", "/edge");
+        const full = await alice.request("POST", "/edge", { ...goodEdge, id: "facility-spo-001", subnet: "10.45.0.0/24" });
+        assert.strictEqual(full.statusCode, 400);
+        assert.match(full.body, /id="form-error">agogsaas:localSites: 3 sites report to us-east, whose server was started with replication capacity for 2/);
+        assert.strictEqual(requests.list().length, 3);
+    });
+});
+
+describe("self-service: the engine's error of a failed operation", () => {
+    it("is the Diagnostics section of the engine's output, else the first line of the error", () => {
+        const output = [
+            "Updating (local):", " +  pulumi-nodejs:dynamic:Resource local-site_sea_001-db creating (0s) error: connect ECONNREFUSED 127.0.0.1:36961",
+            "Diagnostics:", "  pulumi:pulumi:Stack (agogsaas-local):", "    error: update failed", "",
+            "  pulumi-nodejs:dynamic:Resource (local-site_sea_001-db):", "    error: connect ECONNREFUSED 127.0.0.1:36961", "",
+            "Outputs:", "    servers: {}", "Resources:", "    6 unchanged",
+        ].join("\n");
+        assert.strictEqual(engineError(output, new Error("code: -2\n stdout: everything again")),
+            "pulumi:pulumi:Stack (agogsaas-local):\n    error: update failed\n  pulumi-nodejs:dynamic:Resource (local-site_sea_001-db):\n    error: connect ECONNREFUSED 127.0.0.1:36961");
+        assert.strictEqual(engineError("Updating (local):\n", new Error("failed to get lock\nmore")), "failed to get lock");
     });
 });

@@ -17,6 +17,7 @@ import type { ReplicationCapacity } from "../../components/replication-capacity"
 import { LOCAL_PLACEMENT, LocalServer, derivedReplicationPassword, localCapacity } from "../../stacks/local";
 import { LocalPgCluster, LocalPgInstance, LocalPgOptions, startLocalPg } from "../local-pg/cluster";
 import { DemoNode, DemoNodeConnections } from "../../stacks/local-topology";
+import { edgeServerCapacity } from "../../stacks/local-sites";
 
 /** Server instance names. */
 export const SERVERS = { edgeLa: "edge_la", edgeFra: "edge_fra", usEast: "us_east", euCentral: "eu_central" } as const satisfies Record<string, LocalServer>;
@@ -115,6 +116,14 @@ export async function startDemoEnvironment(onStarted?: (instance: LocalPgInstanc
         await destroy();
         throw error;
     }
+}
+
+/**
+ * Starts the server of a site added by self-service (stacks/local-sites.ts): an edge computer
+ * like edge_la, with the same settings and capacity, on the port its stack config gives.
+ */
+export function startSiteServer(name: string, port: number, password: string): Promise<LocalPgCluster> {
+    return startLocalPg({ ...COMMON, names: [name], ports: [port], password, capacity: edgeServerCapacity() });
 }
 
 /** The server a node's database lives on. */

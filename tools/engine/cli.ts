@@ -87,6 +87,8 @@ export interface RunOptions extends EngineOptions {
     onSpawn?: (pid: number) => void;
     /** Start the CLI in a session and process group of its own (pid = session id = group id; the plugins it starts share the session); default false. */
     processGroup?: boolean;
+    /** Written to the CLI's standard input (e.g. a secret for `config set`, kept off the command line); default none. */
+    input?: string;
 }
 
 /**
@@ -124,12 +126,13 @@ export function pulumi(args: string[], options: RunOptions = {}): Promise<Engine
         return Promise.reject(new Error(`the Pulumi engine is not built: run bash tools/engine/install.sh (expected ${bin})`));
     }
     return new Promise((resolve, reject) => {
-        const child = spawn(bin, args, { cwd: options.cwd ?? CHECKOUT, env: engineEnv(options), stdio: ["ignore", "pipe", "pipe"], detached: options.processGroup === true });
+        const child = spawn(bin, args, { cwd: options.cwd ?? CHECKOUT, env: engineEnv(options), stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"], detached: options.processGroup === true });
+        if (options.input !== undefined) child.stdin!.end(options.input);
         if (child.pid !== undefined) options.onSpawn?.(child.pid);
         let stdout = "";
         let stderr = "";
-        child.stdout.setEncoding("utf8").on("data", (chunk: string) => { stdout += chunk; options.onOutput?.(chunk, "stdout"); });
-        child.stderr.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; options.onOutput?.(chunk, "stderr"); });
+        child.stdout!.setEncoding("utf8").on("data", (chunk: string) => { stdout += chunk; options.onOutput?.(chunk, "stdout"); });
+        child.stderr!.setEncoding("utf8").on("data", (chunk: string) => { stderr += chunk; options.onOutput?.(chunk, "stderr"); });
         child.on("error", reject);
         child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: Date.now() - started }));
     });

@@ -39,12 +39,30 @@ export interface EngineDeployerOptions {
     stateDir: string;
     /** The local servers' superuser password (the local stack reads it from the environment). Required. */
     localPassword: string;
-    /** `--refresh` on updates (a returning edge needs it: docs/fallback.md). Default: decided per call by `refresh()`. */
-    refresh?: () => boolean;
+    /** Whether an update runs with `--refresh` (a returning edge needs it: docs/fallback.md); default never. */
+    refresh?: () => Promise<boolean>;
+    /** Runs before each update (the self-service tool starts new sites' servers here); default nothing. */
+    beforeUp?: () => Promise<void>;
 }
 
 function message(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The engine's own account of a failure: the `Diagnostics:` section of its output (each failed
+ * resource and its error), else the first line of the Automation API's error, which otherwise
+ * repeats the whole command output.
+ */
+export function engineError(output: string, error: unknown): string {
+    const lines = output.split("\n");
+    const start = lines.findIndex((line) => line.trim() === "Diagnostics:");
+    if (start >= 0) {
+        const end = lines.findIndex((line, i) => i > start && line.length > 0 && !/^\s/.test(line));
+        const section = lines.slice(start + 1, end < 0 ? undefined : end).join("\n").trim();
+        if (section) return section.replace(/\n{2,}/g, "\n");
+    }
+    return message(error).split("\n")[0];
 }
 
 /** The real engine, on a file backend, with the stack's policy pack config for its zone. */
@@ -73,8 +91,14 @@ export class EngineDeployer implements Deployer {
         return this.run(onOutput, async (stack, options) => ({ changes: (await stack.preview(options)).changeSummary as Record<string, number> }));
     }
 
-    up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
-        return this.run(onOutput, async (stack, options) => ({ changes: (await stack.up(options)).summary.resourceChanges as Record<string, number> }));
+    async up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
+        try {
+            await this.options.beforeUp?.();
+        } catch (error) {
+            return { ok: false, output: "", error: `before the update: ${message(error)}` };
+        }
+        const refresh = await this.options.refresh?.();
+        return this.run(onOutput, async (stack, options) => ({ changes: (await stack.up({ ...options, refresh })).summary.resourceChanges as Record<string, number> }));
     }
 
     /** One operation with the stack's config file, the policy pack and the output collected (and streamed). */
@@ -86,11 +110,11 @@ export class EngineDeployer implements Deployer {
         try {
             const { changes } = await operation(await this.stack(), {
                 configFile: this.options.configFile, policyPacks: [path.join(CHECKOUT, "policy")], policyPackConfigs: [policyConfig],
-                refresh: this.options.refresh?.(), onOutput: collect,
+                onOutput: collect,
             });
             return { ok: true, output, changes };
         } catch (error) {
-            return { ok: false, output, error: message(error) };
+            return { ok: false, output, error: engineError(output, error) };
         } finally {
             fs.rmSync(path.dirname(policyConfig), { recursive: true, force: true });
         }

@@ -10,7 +10,6 @@ import { ValidationError, oneOf } from "../../components/errors";
 import { FacilityMode, assertFacilityMode } from "../../components/fallback/plan";
 import { LOCAL_EDGES, LocalEdge, parseLocalConfig } from "../../stacks/local";
 import type { RawConfig } from "../../stacks/config";
-import { rawConfigOf } from "../engine/local-stack";
 
 export const DISASTER_TYPES = ["fire", "flood", "power", "hardware", "cyber", "other"] as const;
 export type DisasterType = (typeof DISASTER_TYPES)[number];
@@ -37,13 +36,13 @@ function modesOf(raw: RawConfig): Record<LocalEdge, FacilityMode> {
     return Object.fromEntries(LOCAL_EDGES.map((edge) => [edge, modes[edge] ?? "edge"])) as Record<LocalEdge, FacilityMode>;
 }
 
-/** The current mode of each edge in the stack's config file. */
-export function currentModes(configFile: string): Record<LocalEdge, FacilityMode> {
-    return modesOf(rawConfigOf(configFile));
+/** The current mode of each edge in a stack's config (as the program reads it: StackConfigAccess.read). */
+export function currentModes(raw: RawConfig): Record<LocalEdge, FacilityMode> {
+    return modesOf(raw);
 }
 
-/** Checks the form; returns the request or the errors by field, changing nothing. */
-export function parseFallbackForm(form: Record<string, unknown>, configFile: string): { request?: FallbackRequest; errors: FieldErrors } {
+/** Checks the form against the stack's config; returns the request or the errors by field, changing nothing. */
+export function parseFallbackForm(form: Record<string, unknown>, raw: RawConfig): { request?: FallbackRequest; errors: FieldErrors } {
     const errors: FieldErrors = {};
     const attempt = <T>(field: string, read: () => T): T | undefined => {
         try {
@@ -75,7 +74,6 @@ export function parseFallbackForm(form: Record<string, unknown>, configFile: str
         if (!Number.isInteger(value) || value < 1 || value > 365) throw new ValidationError("expectedDurationDays", `must be a whole number of days from 1 to 365, got ${JSON.stringify(form.expectedDurationDays ?? "")}`);
         return value;
     });
-    const raw = rawConfigOf(configFile);
     const modes = modesOf(raw);
     if (edge !== undefined && mode !== undefined && errors.mode === undefined) {
         const current = modes[edge];
@@ -90,10 +88,10 @@ export function parseFallbackForm(form: Record<string, unknown>, configFile: str
     return { request: { edge: edge!, mode: mode!, disasterType: disasterType!, description: description!, expectedDurationDays: expectedDurationDays! }, errors };
 }
 
-/** Writes the request's mode into the stack's config file (the rest of the file kept). */
-export function applyToConfigFile(configFile: string, request: FallbackRequest): void {
+/** Writes the request's mode into the stack's config file (`raw`: its config as read; the rest of the file kept). */
+export function applyToConfigFile(configFile: string, raw: RawConfig, request: FallbackRequest): void {
     const doc = YAML.parseDocument(fs.readFileSync(configFile, "utf8"));
-    const modes = { ...currentModes(configFile), [request.edge]: request.mode };
+    const modes = { ...currentModes(raw), [request.edge]: request.mode };
     doc.setIn(["config", MODES_KEY], modes);
     fs.writeFileSync(configFile, doc.toString());
 }

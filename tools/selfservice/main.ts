@@ -13,8 +13,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { AccountStore, Role, hashAccount } from "./accounts";
-import { EngineDeployer } from "./deployer";
-import { currentModes } from "./fallback-request";
+import { localTarget } from "./local-target";
 import { RequestStore } from "./requests";
 import { buildServer } from "./server";
 import { CHECKOUT } from "../engine/cli";
@@ -39,7 +38,8 @@ async function main(argv: string[]): Promise<void> {
     const port = Number(flag(argv, "port") ?? 8480);
     console.log("starting embedded PostgreSQL and deploying the local stack (pulumi up)…");
     const deployment = await startLocalDeployment();
-    const stop = async () => { await deployment.cleanup(); process.exit(0); };
+    const target = localTarget(deployment);
+    const stop = async () => { await target.close(); process.exit(0); };
     process.removeAllListeners("SIGINT");
     process.on("SIGINT", () => void stop());
     await deployment.stack.up();
@@ -52,11 +52,7 @@ async function main(argv: string[]): Promise<void> {
     }
     const app = await buildServer({
         accounts, requests: new RequestStore(dataDir), configFile: deployment.configFile,
-        deployerFor: (configFile) => new EngineDeployer({
-            stack: deployment.stack.stack, configFile, stateDir: path.join(deployment.dir, "state"), localPassword: deployment.env.password,
-            // A returning edge's objects must be found gone first (docs/fallback.md).
-            refresh: () => Object.values(currentModes(configFile)).includes("return"),
-        }),
+        deployerFor: target.deployerFor, stackConfig: target.stackConfig,
     });
     await app.listen({ host: "127.0.0.1", port });
     console.log(`self-service on http://127.0.0.1:${port}/  accounts: alice (requester) ${passwords.alice} · bob (approver) ${passwords.bob}`);

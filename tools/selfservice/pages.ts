@@ -5,6 +5,10 @@
 import { DISASTER_TYPES, FieldErrors } from "./fallback-request";
 import { LOCAL_EDGES } from "../../stacks/local";
 import { FACILITY_MODES } from "../../components/fallback/plan";
+import { VPN_TYPES } from "../../components/edge/site";
+import { EDGE_SIZE_TIERS } from "../../components/edge/sizes";
+import { LOCAL_SITE_REGION_NAMES } from "../../stacks/local-sites";
+import type { EdgeFormField } from "./edge-request";
 import type { ChangeRequest } from "./requests";
 
 export function escapeHtml(value: unknown): string {
@@ -15,11 +19,11 @@ const STYLE = `body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem
 label{display:block;margin-top:.8rem;font-weight:600}input,select,textarea{width:100%;padding:.4rem;font:inherit}
 .error{color:#b00020;font-weight:400;display:block}button{margin-top:1rem;padding:.5rem 1.2rem;font:inherit}
 pre{background:#f4f4f4;padding:.8rem;overflow:auto;max-height:28rem;font-size:.8rem}.status{font-weight:700}
-nav{margin-bottom:1rem}nav form{display:inline}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}`;
+fieldset{margin-top:1rem;border:1px solid #ccc}legend{font-weight:700}.form-error{color:#b00020}nav{margin-bottom:1rem}nav form{display:inline}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}`;
 
 export function layout(title: string, body: string, user?: { name: string; role: string }, csrf?: string): string {
     const nav = user
-        ? `<nav>Signed in as <b>${escapeHtml(user.name)}</b> (${escapeHtml(user.role)}) · <a href="/">Requests</a> · <a href="/fallback">Cloud fallback</a>
+        ? `<nav>Signed in as <b>${escapeHtml(user.name)}</b> (${escapeHtml(user.role)}) · <a href="/">Requests</a> · <a href="/edge">New edge</a> · <a href="/fallback">Cloud fallback</a>
 <form method="post" action="/logout"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit">Sign out</button></form></nav>`
         : "";
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · agogsaas self-service</title><style>${STYLE}</style></head>
@@ -54,6 +58,32 @@ ${field("expectedDurationDays", "Expected duration (days)", `<input id="expected
 <button type="submit" id="submit">Preview</button></form>`;
 }
 
+function input(name: EdgeFormField, values: Record<string, unknown>, attributes = ""): string {
+    return `<input id="${name}" name="${name}" value="${escapeHtml(values[name])}"${attributes}>`;
+}
+
+/** The new-edge form; `errors.form` is a rule about the whole stack (capacity), shown above the fields. */
+export function edgeForm(csrf: string, values: Record<string, unknown>, errors: FieldErrors): string {
+    const f = (name: EdgeFormField, label: string, control = input(name, values)) => field(name, label, control, errors);
+    return `${errors.form ? `<p class="form-error" id="form-error">${escapeHtml(errors.form)}</p>` : ""}
+<form method="post" action="/edge" novalidate><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">
+<fieldset><legend>Facility</legend>
+${f("id", "Facility id (facility-<site>-<nnn>)", input("id", values, ' placeholder="facility-sea-001"'))}
+${f("name", "Facility name")}
+${f("region", "Region it reports to", select("region", LOCAL_SITE_REGION_NAMES, values.region))}</fieldset>
+<fieldset><legend>Address</legend>
+${f("street", "Street and number")}${f("city", "City")}${f("postalCode", "Postal code")}
+${f("country", "Country (ISO code, e.g. US, DE)", input("country", values, ' maxlength="2"'))}</fieldset>
+<fieldset><legend>Network and hardware</legend>
+${f("subnet", "Factory subnet (private CIDR)", input("subnet", values, ' placeholder="10.42.0.0/24"'))}
+${f("vpnType", "VPN", select("vpnType", VPN_TYPES, values.vpnType))}
+${f("size", "Hardware tier", select("size", EDGE_SIZE_TIERS, values.size ?? "medium"))}</fieldset>
+<fieldset><legend>IT contact (kept as Pulumi secrets)</legend>
+${f("contactName", "Name")}${f("contactEmail", "E-mail", input("contactEmail", values, ' type="email"'))}
+${f("contactPhone", "Phone (E.164, e.g. +12065550142)")}</fieldset>
+<button type="submit" id="submit">Preview</button></form>`;
+}
+
 export function requestPage(request: ChangeRequest, csrf: string, canApprove: boolean): string {
     const preview = request.preview
         ? `<h2>Preview</h2><p id="preview-result">${request.preview.ok ? `Changes: ${escapeHtml(JSON.stringify(request.preview.changes ?? {}))}` : `<span class="error">Preview failed: ${escapeHtml(request.preview.error)}</span>`}</p><pre id="preview">${escapeHtml(request.preview.output)}</pre>`
@@ -62,7 +92,7 @@ export function requestPage(request: ChangeRequest, csrf: string, canApprove: bo
         ? `<form method="post" action="/requests/${escapeHtml(request.id)}/approve"><input type="hidden" name="_csrf" value="${escapeHtml(csrf)}"><button type="submit" id="approve">${request.status === "failed" ? "Approve a new attempt" : "Approve and apply"}</button></form>`
         : "";
     const progress = request.status === "applying" || request.up
-        ? `<h2>Update</h2><pre id="progress">${request.status === "applying" ? "" : escapeHtml(request.up?.output ?? "")}</pre>${request.up?.error ? `<p class="error" id="up-error">${escapeHtml(request.up.error)}</p>` : ""}`
+        ? `<h2>Update</h2><pre id="progress">${request.status === "applying" ? "" : escapeHtml(request.up?.output ?? "")}</pre>${request.up?.error ? `<pre class="error" id="up-error">${escapeHtml(request.up.error)}</pre>` : ""}`
         : "";
     const stream = request.status === "applying"
         ? `<script>const p=document.getElementById("progress");const s=new EventSource("/requests/${escapeHtml(request.id)}/events");
@@ -74,5 +104,5 @@ s.onmessage=(e)=>{p.textContent+=JSON.parse(e.data);p.scrollTop=p.scrollHeight};
 
 export function requestList(requests: ChangeRequest[]): string {
     const rows = requests.map((r) => `<tr><td><a href="/requests/${escapeHtml(r.id)}">${escapeHtml(r.id)}</a></td><td>${escapeHtml(r.summary)}</td><td>${escapeHtml(r.requestedBy)}</td><td>${escapeHtml(r.status)}</td></tr>`).join("");
-    return `<p><a href="/fallback">Request a cloud fallback change</a></p><table><tr><th>Request</th><th>What</th><th>By</th><th>Status</th></tr>${rows}</table>`;
+    return `<p><a href="/edge">Request a new edge computer</a> · <a href="/fallback">Request a cloud fallback change</a></p><table><tr><th>Request</th><th>What</th><th>By</th><th>Status</th></tr>${rows}</table>`;
 }

@@ -9,20 +9,27 @@ import * as fs from "fs";
 import * as path from "path";
 import type { OperationResult } from "./deployer";
 import type { FallbackRequest } from "./fallback-request";
+import type { EdgeRequest } from "./edge-request";
 
 export type RequestStatus = "preview-failed" | "awaiting-approval" | "applying" | "applied" | "failed";
 
 export interface ChangeRequest {
     id: string;
-    kind: "fallback";
+    /** A new edge site, or a facility's fallback mode. */
+    kind: "edge" | "fallback";
     /** One line for lists and the audit log. */
     summary: string;
-    fallback: FallbackRequest;
+    /** The fallback change (kind "fallback"). */
+    fallback?: FallbackRequest;
+    /** The new site, without its contact's personal data (kind "edge"). */
+    edge?: EdgeRequest;
     requestedBy: string;
     requestedAt: string;
     status: RequestStatus;
     /** The candidate config file previewed and applied. */
     configFile: string;
+    /** SHA-256 of the stack's config file the candidate was made from (approval needs it unchanged). */
+    baseConfigSha256: string;
     preview?: OperationResult;
     approvedBy?: string;
     up?: OperationResult;
@@ -34,6 +41,10 @@ export interface AuditEntry {
     action: "login" | "login-refused" | "logout" | "request" | "approve" | "refused" | "applied" | "failed";
     request?: string;
     detail?: string;
+}
+
+function sha256Of(file: string): string {
+    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 }
 
 export class RequestStore {
@@ -54,13 +65,18 @@ export class RequestStore {
     }
 
     /** A new request with a copy of `baseConfig` as its candidate config file. */
-    create(fields: Omit<ChangeRequest, "id" | "configFile" | "requestedAt" | "status">, baseConfig: string): ChangeRequest {
+    create(fields: Omit<ChangeRequest, "id" | "configFile" | "baseConfigSha256" | "requestedAt" | "status">, baseConfig: string): ChangeRequest {
         const id = `${new Date().toISOString().slice(0, 10)}-${crypto.randomBytes(3).toString("hex")}`;
         const configFile = path.join(this.dir, "requests", `${id}.yaml`);
         fs.copyFileSync(baseConfig, configFile);
-        const request: ChangeRequest = { ...fields, id, configFile, requestedAt: new Date().toISOString(), status: "awaiting-approval" };
+        const request: ChangeRequest = { ...fields, id, configFile, baseConfigSha256: sha256Of(baseConfig), requestedAt: new Date().toISOString(), status: "awaiting-approval" };
         this.save(request);
         return request;
+    }
+
+    /** Whether `configFile` is still the config the request's candidate was made from (a failed update leaves it so). */
+    isBasedOn(request: ChangeRequest, configFile: string): boolean {
+        return sha256Of(configFile) === request.baseConfigSha256;
     }
 
     save(request: ChangeRequest): void {

@@ -1,14 +1,16 @@
 /**
- * The self-service server (issue #16): a facility manager requests a cloud-fallback change, sees
- * the `pulumi preview` with the policy pack, and a SECOND account approves it; only then does the
- * update run, its engine output streamed into the page. Everything is recorded in the audit log.
+ * The self-service server (issue #16): a customer requests a new edge computer, or a facility
+ * manager a cloud-fallback change; the requester sees the `pulumi preview` with the policy pack,
+ * and a SECOND account approves it; only then does the update run, its engine output streamed into
+ * the page. Everything is recorded in the audit log.
  *
  * Built from well-kept libraries: fastify (HTTP, forms), @fastify/cookie + @fastify/session
  * (server-side sessions; an in-memory store, so one server process), @fastify/csrf-protection
  * (a token per session on every form). Passwords: scrypt (accounts.ts).
  *
  * Rules: every route but the sign-in page needs a session; every POST needs the session's CSRF
- * token; nobody approves their own request; one update at a time.
+ * token; nobody approves their own request; one update at a time; a request previewed against a
+ * config the stack no longer has is not applied (request it again).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -20,7 +22,10 @@ import fastifyCsrf from "@fastify/csrf-protection";
 import { AccountStore, Role } from "./accounts";
 import type { Deployer, OperationResult } from "./deployer";
 import { applyToConfigFile, currentModes, parseFallbackForm } from "./fallback-request";
-import { fallbackForm, layout, loginPage, requestList, requestPage } from "./pages";
+import { addSiteToConfigFile, edgeRequestOf, parseEdgeForm } from "./edge-request";
+import { edgeForm, escapeHtml, fallbackForm, layout, loginPage, requestList, requestPage } from "./pages";
+import type { StackConfigAccess } from "./stack-config";
+import { freePort } from "../local-pg/cluster";
 import { ChangeRequest, RequestStore } from "./requests";
 
 declare module "fastify" {
@@ -38,6 +43,10 @@ export interface SelfServiceOptions {
     configFile: string;
     /** Pulumi operations against a candidate config file. Required. */
     deployerFor: (configFile: string, request: ChangeRequest) => Deployer;
+    /** Reads config files as the program does and writes secrets (stack-config.ts). Required. */
+    stackConfig: StackConfigAccess;
+    /** The port of a new site's server; default a free loopback port. */
+    sitePort?: () => Promise<number>;
     /** Session secret (at least 32 characters); default random per server start (sessions end with the process). */
     sessionSecret?: string;
 }
@@ -90,23 +99,44 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
     app.get("/", { preHandler: requireUser }, async (request, reply) =>
         page(request, reply, "Requests", requestList([...options.requests.list()].reverse())));
 
-    app.get("/fallback", { preHandler: requireUser }, async (request, reply) =>
-        page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), {}, {}, currentModes(options.configFile))));
-
-    app.post("/fallback", { preHandler: [csrf, requireUser] }, async (request, reply) => {
-        const form = request.body as Form;
-        const { request: parsed, errors } = parseFallbackForm(form, options.configFile);
-        if (!parsed) return page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), form, errors, currentModes(options.configFile)), 400);
-        const change = options.requests.create({
-            kind: "fallback", fallback: parsed, requestedBy: user(request)!.name,
-            summary: `${parsed.edge}: mode ${parsed.mode} (${parsed.disasterType}, ${parsed.expectedDurationDays} d): ${parsed.description}`,
-        }, options.configFile);
-        applyToConfigFile(change.configFile, parsed);
+    const stackConfig = () => options.stackConfig.read(options.configFile);
+    /** Records a request whose candidate config `write` has edited, and previews it. */
+    const submit = async (reply: FastifyReply, change: ChangeRequest, write: () => Promise<void> | void) => {
+        await write();
         options.requests.audit({ user: change.requestedBy, action: "request", request: change.id, detail: change.summary });
         change.preview = await options.deployerFor(change.configFile, change).preview();
         change.status = change.preview.ok ? "awaiting-approval" : "preview-failed";
         options.requests.save(change);
         return reply.redirect(`/requests/${change.id}`, 303);
+    };
+
+    app.get("/edge", { preHandler: requireUser }, async (request, reply) => page(request, reply, "New edge computer", edgeForm(reply.generateCsrf(), {}, {})));
+
+    app.post("/edge", { preHandler: [csrf, requireUser] }, async (request, reply) => {
+        const form = request.body as Form;
+        const { site, errors } = parseEdgeForm(form, await stackConfig(), await (options.sitePort ?? freePort)());
+        if (!site) return page(request, reply, "New edge computer", edgeForm(reply.generateCsrf(), form, errors), 400);
+        const edge = edgeRequestOf(site);
+        const change = options.requests.create({
+            kind: "edge", edge, requestedBy: user(request)!.name,
+            summary: `new edge ${edge.id} (${edge.name}, ${edge.city} ${edge.country}) reporting to ${edge.region}: ${edge.size}, ${edge.vpn}, ${edge.subnet}`,
+        }, options.configFile);
+        return submit(reply, change, () => addSiteToConfigFile(change.configFile, site, options.stackConfig));
+    });
+
+    app.get("/fallback", { preHandler: requireUser }, async (request, reply) =>
+        page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), {}, {}, currentModes(await stackConfig()))));
+
+    app.post("/fallback", { preHandler: [csrf, requireUser] }, async (request, reply) => {
+        const form = request.body as Form;
+        const raw = await stackConfig();
+        const { request: parsed, errors } = parseFallbackForm(form, raw);
+        if (!parsed) return page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), form, errors, currentModes(raw)), 400);
+        const change = options.requests.create({
+            kind: "fallback", fallback: parsed, requestedBy: user(request)!.name,
+            summary: `${parsed.edge}: mode ${parsed.mode} (${parsed.disasterType}, ${parsed.expectedDurationDays} d): ${parsed.description}`,
+        }, options.configFile);
+        return submit(reply, change, () => applyToConfigFile(change.configFile, raw, parsed));
     });
 
     /** Why `request`'s user may not approve `change` now, or undefined when they may. */
@@ -116,6 +146,7 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         if (who.role !== "approver") return "only an approver may approve";
         if (applying !== undefined) return `request ${applying} is being applied`;
         if (change.status !== "awaiting-approval" && change.status !== "failed") return `the request is ${change.status}`;
+        if (!options.requests.isBasedOn(change, options.configFile)) return "the stack's config changed after this request was previewed: request it again";
         return undefined;
     };
 
@@ -132,7 +163,7 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         const why = approvalRefusal(request, change);
         if (why !== undefined) {
             options.requests.audit({ user: who.name, action: "refused", request: change.id, detail: why });
-            return page(request, reply, "Refused", `<p class="error" id="refused">Not approved: ${why}.</p>`, 403);
+            return page(request, reply, "Refused", `<p class="error" id="refused">Not approved: ${escapeHtml(why)}.</p>`, 403);
         }
         change.approvedBy = who.name;
         change.status = "applying";
