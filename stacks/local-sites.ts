@@ -41,19 +41,19 @@ export const SITE_DATABASE = "factory";
 const SITE_FIELDS = ["id", "name", "region", "size", "port", "site"] as const;
 
 export interface LocalSite {
-    /** Facility id, EdgeSite's pattern (`facility-sea-001`). */
+    /** Facility id, EdgeSite's pattern (`facility-sea-001`), new to the stack. Required. */
     id: string;
-    /** Display name, 2-100 characters. */
+    /** Display name, 2-100 characters. Required. */
     name: string;
-    /** The region it reports to: "us-east" or "eu-central". */
+    /** The region it reports to: "us-east" or "eu-central". Required. */
     region: LocalSiteRegion;
-    /** The region's zone, which the site's country must be in. */
+    /** The region's zone, which the site's country must be in (derived from `region`, not set). */
     zone: Zone;
-    /** Hardware tier (EdgeSite's sizes). */
+    /** Hardware tier: "small", "medium" or "large" (EdgeSite's sizes). Required. */
     size: EdgeSizeTier;
-    /** Loopback port of the site's PostgreSQL server. */
+    /** Loopback port of the site's PostgreSQL server, 1024-65535, no other server's. Required. */
     port: number;
-    /** Address, network, VPN and IT contact. */
+    /** Address, network, VPN and IT contact (components/edge/site.ts). Required. */
     site: EdgeSiteDetails;
 }
 

@@ -12,6 +12,7 @@ import { LOCAL_PASSWORD_ENV, parseLocalConfig } from "../stacks/local";
 import { parseLocalPartConfig } from "../stacks/local-parts";
 import { LOCAL_SITE_SLOTS, siteNodeName } from "../stacks/local-sites";
 import { runStack } from "../stacks/program";
+import { parseStackConfig } from "../stacks/config";
 import { REDACTED, SynthError, synthesize } from "../tools/synth/mock-runtime";
 import { configOf, editObject } from "./support/stack-config";
 
@@ -80,6 +81,22 @@ describe("edge site details: address, network, VPN, IT contact", () => {
             [(s) => { s.itContact.name = ""; }, "site.itContact.name", /must be 2-100 characters, got 0/],
         ];
         for (const [change, field, problem] of cases) refuses(() => validateSiteDetails("site", "us", edit(change)), field, problem);
+        const edges: [(s: Site) => void, string, RegExp][] = [
+            [(s) => { s.network.subnet = "192.169.0.0/16"; }, "site.network.subnet", /is not a private network/],
+            [(s) => { s.network.subnet = "10.42.0.0/30"; }, "site.network.subnet", /prefix \/30 is outside/],
+            [(s) => { s.itContact.phone = "+1206555014212345"; }, "site.itContact.phone", /must be 8-16 characters, got 17/],
+            [(s) => { s.itContact.phone = "+0206555014"; }, "site.itContact.phone", /Allowed: E\.164/],
+        ];
+        for (const [change, field, problem] of edges) refuses(() => validateSiteDetails("site", "us", edit(change)), field, problem);
+        for (const subnet of ["172.31.255.0/24", "192.168.0.0/16", "10.255.255.248/29", "172.16.0.0/16"]) {
+            assert.strictEqual(validateSiteDetails("site", "us", edit((s) => { s.network.subnet = subnet; })).network.subnet, subnet);
+        }
+    });
+
+    it("never quotes an e-mail or phone number in a message (messages reach logs and pages)", () => {
+        for (const [change, secret] of [[(s: Site) => { s.itContact.email = "dana at acme.example"; }, "dana at acme"], [(s: Site) => { s.itContact.phone = "+0 301 555 0199"; }, "3015550199"]] as const) {
+            assert.throws(() => validateSiteDetails("site", "us", edit(change)), (e: unknown) => e instanceof ValidationError && !e.message.includes(secret) && /is not valid/.test(e.message));
+        }
         refuses(() => validateSiteDetails("site", "us", { ...SEATTLE, vpn: undefined }), "site.vpn", /must be an object/);
         refuses(() => validateSiteDetails("site", "us", "Seattle"), "site", /must be an object/);
     });
@@ -92,8 +109,9 @@ describe("edge site details: address, network, VPN, IT contact", () => {
 });
 
 describe("a facility's site in a regional stack", () => {
-    it("a good site is accepted", async () => {
+    it("a good site is read with the facility, and the stack synthesizes", async () => {
         const config = configOf("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:facilities", (f) => { f[0].site = SEATTLE; }));
+        assert.deepStrictEqual(parseStackConfig(config, "us-east", "agogsaas").facilities[0].site, validateSiteDetails("s", "us", SEATTLE));
         const result = await synthesize({ project: "agogsaas", stack: "us-east", config, program: runStack });
         assert.ok(result.resources.length > 0);
     });

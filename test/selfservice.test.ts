@@ -34,6 +34,7 @@ function sitesIn(file: string): unknown {
 class RecordingDeployer implements Deployer {
     static calls: { op: string; modes: unknown; sites?: unknown }[] = [];
     static upResult: OperationResult = { ok: true, output: "Updating (local)\n+ created\n", changes: { create: 9 } };
+    static previewResult: OperationResult | Error = { ok: true, output: "Previewing update (local)\n+ 9 to create\n", changes: { create: 9, same: 33 } };
     constructor(private readonly configFile: string) {}
     private modes() {
         return modesIn(this.configFile);
@@ -41,7 +42,8 @@ class RecordingDeployer implements Deployer {
     async preview() {
         const sites = sitesIn(this.configFile);
         RecordingDeployer.calls.push({ op: "preview", modes: this.modes(), ...(sites === undefined ? {} : { sites }) });
-        return { ok: true, output: "Previewing update (local)\n+ 9 to create\n", changes: { create: 9, same: 33 } };
+        if (RecordingDeployer.previewResult instanceof Error) throw RecordingDeployer.previewResult;
+        return RecordingDeployer.previewResult;
     }
     async up(onOutput?: (chunk: string) => void) {
         RecordingDeployer.calls.push({ op: "up", modes: this.modes() });
@@ -73,45 +75,61 @@ class Client {
     }
 }
 
+/** A server over a copy of Pulumi.local.yaml with accounts alice, carol (requesters) and bob (approver), and a fresh recording deployer. */
+async function startTestServer(stackConfig: EngineStackConfig, sitePort?: () => Promise<number>) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-"));
+    const configFile = path.join(dir, "Pulumi.local.yaml");
+    fs.copyFileSync(LOCAL_CONFIG_FILE, configFile);
+    const accounts = new AccountStore(path.join(dir, "accounts.json"));
+    accounts.put(hashAccount("alice", "requester", PASSWORD));
+    accounts.put(hashAccount("carol", "requester", PASSWORD));
+    accounts.put(hashAccount("bob", "approver", PASSWORD));
+    const requests = new RequestStore(path.join(dir, "data"));
+    RecordingDeployer.calls = [];
+    RecordingDeployer.upResult = { ok: true, output: "Updating (local)\n", changes: { create: 9 } };
+    RecordingDeployer.previewResult = { ok: true, output: "Previewing update (local)\n+ 9 to create\n", changes: { create: 9, same: 33 } };
+    const app = await buildServer({ accounts, requests, configFile, deployerFor: (file) => new RecordingDeployer(file), stackConfig, sitePort, sessionSecret: "x".repeat(40) });
+    /** Waits until no request is being applied. */
+    const settle = async () => { for (let i = 0; i < 50 && requests.list().some((r) => r.status === "applying"); i++) await new Promise((r) => setTimeout(r, 20)); };
+    const close = async () => {
+        await app.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    };
+    return { dir, configFile, requests, app, settle, close };
+}
+
+/** One empty `local` stack on a temp backend: its passphrase provider encrypts the secrets the edge form writes. */
+async function startTestStack() {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-state-"));
+    await ensureStack("local", { stateDir, passphrase: LOCAL_PASSPHRASE }, LOCAL_CONFIG_FILE);
+    return { stackConfig: new EngineStackConfig({ stack: "local", stateDir }), remove: () => fs.rmSync(stateDir, { recursive: true, force: true }) };
+}
+
 describe("self-service server: rules over HTTP", function () {
     this.timeout(60_000);
     let dir: string;
-    let stateDir: string;
     let stackConfig: EngineStackConfig;
     let app: FastifyInstance;
     let requests: RequestStore;
     let configFile: string;
     const goodForm = { edge: "edge_la", mode: "fallback", disasterType: "fire", description: "Fire in hall 2, edge computer destroyed", expectedDurationDays: "30" };
 
+    let stack: Awaited<ReturnType<typeof startTestStack>>;
+    let server: Awaited<ReturnType<typeof startTestServer>>;
+    let settle: () => Promise<void>;
     before(async () => {
-        // One empty `local` stack on a temp backend: its passphrase provider encrypts the secrets the edge form writes.
-        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-state-"));
-        await ensureStack("local", { stateDir, passphrase: LOCAL_PASSPHRASE }, LOCAL_CONFIG_FILE);
-        stackConfig = new EngineStackConfig({ stack: "local", stateDir });
+        stack = await startTestStack();
+        stackConfig = stack.stackConfig;
     });
-    after(() => fs.rmSync(stateDir, { recursive: true, force: true }));
+    after(() => stack.remove());
 
     let nextPort = 54790;
     beforeEach(async () => {
         nextPort = 54790;
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-selfservice-"));
-        configFile = path.join(dir, "Pulumi.local.yaml");
-        fs.copyFileSync(LOCAL_CONFIG_FILE, configFile);
-        const accounts = new AccountStore(path.join(dir, "accounts.json"));
-        accounts.put(hashAccount("alice", "requester", PASSWORD));
-        accounts.put(hashAccount("carol", "requester", PASSWORD));
-        accounts.put(hashAccount("bob", "approver", PASSWORD));
-        requests = new RequestStore(path.join(dir, "data"));
-        RecordingDeployer.calls = [];
-        RecordingDeployer.upResult = { ok: true, output: "Updating (local)\n", changes: { create: 9 } };
-        app = await buildServer({ accounts, requests, configFile, deployerFor: (file) => new RecordingDeployer(file), stackConfig, sitePort: async () => nextPort++, sessionSecret: "x".repeat(40) });
+        server = await startTestServer(stackConfig, async () => nextPort++);
+        ({ dir, configFile, requests, app, settle } = server);
     });
-    afterEach(async () => {
-        await app.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-    });
-
-    const settle = async () => { for (let i = 0; i < 50 && requests.list().some((r) => r.status === "applying"); i++) await new Promise((r) => setTimeout(r, 20)); };
+    afterEach(() => server.close());
 
     it("no route changes anything without a session: pages redirect to sign-in, POSTs are refused", async () => {
         const anonymous = new Client(app);
@@ -219,8 +237,10 @@ describe("self-service server: rules over HTTP", function () {
 
     const goodEdge = {
         id: "facility-sea-001", name: "Acme Metalworks Seattle", region: "us-east", street: "1201 Alaskan Way", city: "Seattle", postalCode: "98101", country: "US",
-        subnet: "10.42.0.0/24", vpnType: "wireguard", size: "medium", contactName: "Dana Ito", contactEmail: "dana.ito@acme.example", contactPhone: "+12065550142",
+        subnet: "10.42.0.0/24", vpnType: "wireguard", size: "medium", contactName: "Dana Ito", contactEmail: "dana.ito@acme.example", contactPhone: "+1 (206) 555-0142",
     };
+    /** The contact's e-mail and phone as typed and as stored: none may appear in clear anywhere but the program's view. */
+    const personal = ["dana.ito@acme.example", "+1 (206) 555-0142", "+12065550142", "2065550142"];
 
     it("new edge: every bad value next to its field with the library's message, the country checked against the region, nothing previewed", async () => {
         const c = new Client(app);
@@ -230,8 +250,8 @@ describe("self-service server: rules over HTTP", function () {
         assert.strictEqual(bad.statusCode, 400);
         assert.match(bad.body, /id="subnet-error">8\.8\.8\.0\/24 is not a private network/);
         assert.match(bad.body, /id="vpnType-error">&quot;pptp&quot; is not a VPN type\. Allowed: &quot;wireguard&quot; or &quot;ipsec&quot;/);
-        assert.match(bad.body, /id="contactPhone-error">/);
-        assert.match(bad.body, /id="contactEmail-error">/);
+        assert.match(bad.body, /id="contactPhone-error">must be 8-16 characters, got 7\. Allowed: E\.164/);
+        assert.match(bad.body, /id="contactEmail-error">is not valid\. Allowed: an e-mail address/);
         assert.match(bad.body, /value="Seattle"/, "the values typed are kept");
         const id = await c.request("POST", "/edge", { ...goodEdge, id: "Seattle" });
         assert.match(id.body, /id="id-error">&quot;Seattle&quot; is not a valid facility id/);
@@ -255,7 +275,7 @@ describe("self-service server: rules over HTTP", function () {
         assert.strictEqual(change.kind, "edge");
         assert.strictEqual(change.status, "awaiting-approval");
         const candidate = fs.readFileSync(change.configFile, "utf8");
-        assert.ok(!candidate.includes("dana.ito@acme.example") && !candidate.includes("+12065550142"), "no personal data in clear in the config file");
+        for (const value of personal) assert.ok(!candidate.includes(value), `${value} not in clear in the config file`);
         const [written] = sitesIn(change.configFile) as { site: { itContact: Record<string, unknown> } }[];
         assert.strictEqual(written.site.itContact.name, "Dana Ito");
         assert.match(String((written.site.itContact.email as { secure?: string }).secure), /^v1:/);
@@ -267,8 +287,9 @@ describe("self-service server: rules over HTTP", function () {
         assert.deepStrictEqual((RecordingDeployer.calls[0].sites as { id: string; port: number }[]).map((site) => [site.id, site.port]), [["facility-sea-001", 54790]]);
         for (const file of ["requests.json", "audit.jsonl"]) {
             const text = fs.readFileSync(path.join(dir, "data", file), "utf8");
-            assert.ok(!text.includes("dana.ito@acme.example") && !text.includes("+12065550142"), `no personal data in ${file}`);
+            for (const value of personal) assert.ok(!text.includes(value), `${value} not in ${file}`);
         }
+        for (const value of personal) assert.ok(!(await alice.request("GET", `/requests/${change.id}`)).body.includes(value), `${value} not on the request page`);
         assert.strictEqual(sitesIn(configFile), undefined, "the stack's config is unchanged until applied");
         assert.doesNotMatch((await alice.request("GET", `/requests/${change.id}`)).body, /id="approve"/);
 
@@ -297,7 +318,7 @@ describe("self-service server: rules over HTTP", function () {
         await bob.request("GET", `/requests/${second.id}`);
         const stale = await bob.request("POST", `/requests/${second.id}/approve`, {});
         assert.strictEqual(stale.statusCode, 403);
-        assert.match(stale.body, /the stack&#39;s config changed after this request was previewed: request it again/);
+        assert.match(stale.body, /the stack changed after this request was previewed \(its config, or another update\): request it again/);
         assert.strictEqual(requests.get(second.id)!.status, "awaiting-approval");
 
         // Requested again on the new config: applied, and the region (capacity for two sites) is full.
@@ -314,6 +335,73 @@ describe("self-service server: rules over HTTP", function () {
         assert.strictEqual(full.statusCode, 400);
         assert.match(full.body, /id="form-error">agogsaas:localSites: 3 sites report to us-east, whose server was started with replication capacity for 2/);
         assert.strictEqual(requests.list().length, 3);
+    });
+});
+
+describe("self-service: requests that must not be applied", function () {
+    this.timeout(60_000);
+    let app: FastifyInstance;
+    let requests: RequestStore;
+    let stack: Awaited<ReturnType<typeof startTestStack>>;
+    let server: Awaited<ReturnType<typeof startTestServer>>;
+    let settle: () => Promise<void>;
+    const fallback = (edge: string) => ({ edge, mode: "fallback", disasterType: "flood", description: "Flood in the basement, edge computer lost", expectedDurationDays: "14" });
+
+    before(async () => { stack = await startTestStack(); });
+    after(() => stack.remove());
+    beforeEach(async () => {
+        server = await startTestServer(stack.stackConfig);
+        ({ requests, app, settle } = server);
+    });
+    afterEach(() => server.close());
+    const approve = async (bob: Client, id: string) => {
+        await bob.request("GET", `/requests/${id}`);
+        const response = await bob.request("POST", `/requests/${id}/approve`, {});
+        await settle();
+        return response;
+    };
+
+    it("a failed or crashed preview leaves a request nobody can approve", async () => {
+        const alice = new Client(app);
+        await alice.signIn("alice");
+        await alice.request("GET", "/fallback");
+        RecordingDeployer.previewResult = { ok: false, output: "", error: "error: preview failed" };
+        await alice.request("POST", "/fallback", fallback("edge_la"));
+        RecordingDeployer.previewResult = new Error("the engine could not start");
+        await alice.request("POST", "/fallback", fallback("edge_fra"));
+        const [failed, crashed] = requests.list();
+        assert.deepStrictEqual([failed.status, crashed.status], ["preview-failed", "preview-failed"]);
+        assert.strictEqual(crashed.preview?.error, "the engine could not start");
+        const bob = new Client(app);
+        await bob.signIn("bob");
+        for (const change of [failed, crashed]) {
+            assert.doesNotMatch((await bob.request("GET", `/requests/${change.id}`)).body, /id="approve"/);
+            const refused = await approve(bob, change.id);
+            assert.strictEqual(refused.statusCode, 403);
+            assert.match(refused.body, /the request is preview-failed/);
+        }
+        assert.deepStrictEqual(RecordingDeployer.calls.map((c) => c.op), ["preview", "preview"]);
+    });
+
+    it("a failed update makes the other pending requests stale, while the failed one may be approved again", async () => {
+        const alice = new Client(app);
+        await alice.signIn("alice");
+        await alice.request("GET", "/fallback");
+        await alice.request("POST", "/fallback", fallback("edge_la"));
+        await alice.request("POST", "/fallback", fallback("edge_fra"));
+        const [la, fra] = requests.list();
+        const bob = new Client(app);
+        await bob.signIn("bob");
+        RecordingDeployer.upResult = { ok: false, output: "", error: "error: 3 resources created, then connection refused" };
+        await approve(bob, la.id);
+        assert.strictEqual(requests.get(la.id)!.status, "failed");
+        const stale = await approve(bob, fra.id);
+        assert.strictEqual(stale.statusCode, 403, "its preview predates the partial update");
+        assert.match(stale.body, /the stack changed after this request was previewed/);
+        RecordingDeployer.upResult = { ok: true, output: "", changes: { create: 9 } };
+        await approve(bob, la.id);
+        assert.strictEqual(requests.get(la.id)!.status, "applied");
+        assert.deepStrictEqual(RecordingDeployer.calls.map((c) => c.op), ["preview", "preview", "up", "up"]);
     });
 });
 

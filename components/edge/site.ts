@@ -37,9 +37,9 @@ export interface SiteVpn {
 export interface SiteContact {
     /** Full name, 2-100 characters. Required. */
     name: string;
-    /** E-mail address (personal data: stacks keep it as a secret). Required. */
+    /** E-mail address (personal data: set it with `pulumi config set --secret --path`; messages never quote it). Required. */
     email: string;
-    /** Phone number in E.164 form, e.g. "+12065550142" (personal data: kept as a secret). Required. */
+    /** Phone number in E.164 form, e.g. "+12065550142" (personal data, like the e-mail). Required. */
     phone: string;
 }
 
@@ -62,12 +62,13 @@ function objectWith(field: string, value: unknown, keys: readonly string[]): Rec
     return value as Record<string, unknown>;
 }
 
-function text(field: string, value: unknown, min: number, max: number, pattern?: RegExp, allowed?: string): string {
+/** A trimmed string of `min`-`max` characters matching `pattern`; `personal`: the message never quotes the value (it may land in logs). */
+function text(field: string, value: unknown, min: number, max: number, pattern?: RegExp, allowed?: string, personal = false): string {
     const trimmed = typeof value === "string" ? value.trim() : value;
     if (typeof trimmed !== "string" || trimmed.length < min || trimmed.length > max) {
-        throw new ValidationError(field, `must be ${min}-${max} characters, got ${typeof trimmed === "string" ? trimmed.length : JSON.stringify(value)}`, allowed);
+        throw new ValidationError(field, `must be ${min}-${max} characters, got ${typeof trimmed === "string" ? trimmed.length : personal ? typeof value : JSON.stringify(value)}`, allowed);
     }
-    if (pattern && !pattern.test(trimmed)) throw new ValidationError(field, `${JSON.stringify(trimmed)} is not valid`, allowed);
+    if (pattern && !pattern.test(trimmed)) throw new ValidationError(field, personal ? "is not valid" : `${JSON.stringify(trimmed)} is not valid`, allowed);
     return trimmed;
 }
 
@@ -88,9 +89,9 @@ export const SITE_LEAF_RULES = {
         return value as VpnType;
     },
     "itContact.name": (field: string, value: unknown) => text(field, value, 2, 100),
-    "itContact.email": (field: string, value: unknown) => text(field, value, 3, 254, /^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address, e.g. \"it@example.com\""),
+    "itContact.email": (field: string, value: unknown) => text(field, value, 3, 254, /^[^\s@]+@[^\s@]+\.[^\s@]+$/, "an e-mail address, e.g. \"it@example.com\"", true),
     // Spaces, brackets and hyphens people type are dropped: "+1 (206) 555-0142" is "+12065550142".
-    "itContact.phone": (field: string, value: unknown) => text(field, typeof value === "string" ? value.replace(/[\s()-]/g, "") : value, 8, 16, /^\+[1-9][0-9]{6,14}$/, PHONE_ALLOWED),
+    "itContact.phone": (field: string, value: unknown) => text(field, typeof value === "string" ? value.replace(/[\s()-]/g, "") : value, 8, 16, /^\+[1-9][0-9]{6,14}$/, PHONE_ALLOWED, true),
 } as const satisfies Record<string, (field: string, value: unknown, zone: Zone) => string>;
 export type SiteLeaf = keyof typeof SITE_LEAF_RULES;
 
@@ -118,7 +119,7 @@ function ipv4(address: string): number | undefined {
     return parts.reduce((acc, p) => acc * 256 + Number(p), 0);
 }
 
-/** First address and size of a CIDR already checked by validateSiteNetwork. */
+/** First address and size of a CIDR already checked by readSubnet. */
 function rangeOf(subnet: string): { first: number; size: number } {
     const [address, prefix] = subnet.split("/");
     return { first: ipv4(address)!, size: 2 ** (32 - Number(prefix)) };

@@ -92,12 +92,13 @@ export class EngineDeployer implements Deployer {
     }
 
     async up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
+        let refresh: boolean | undefined;
         try {
             await this.options.beforeUp?.();
+            refresh = await this.options.refresh?.();
         } catch (error) {
             return { ok: false, output: "", error: `before the update: ${message(error)}` };
         }
-        const refresh = await this.options.refresh?.();
         return this.run(onOutput, async (stack, options) => ({ changes: (await stack.up({ ...options, refresh })).summary.resourceChanges as Record<string, number> }));
     }
 
@@ -106,8 +107,9 @@ export class EngineDeployer implements Deployer {
         operation: (stack: automation.Stack, options: automation.PreviewOptions & automation.UpOptions) => Promise<{ changes: Record<string, number> }>): Promise<OperationResult> {
         let output = "";
         const collect = (chunk: string) => { output += chunk; onOutput?.(chunk); };
-        const policyConfig = this.policyConfig();
+        let policyConfig: string | undefined;
         try {
+            policyConfig = this.policyConfig();
             const { changes } = await operation(await this.stack(), {
                 configFile: this.options.configFile, policyPacks: [path.join(CHECKOUT, "policy")], policyPackConfigs: [policyConfig],
                 onOutput: collect,
@@ -116,7 +118,7 @@ export class EngineDeployer implements Deployer {
         } catch (error) {
             return { ok: false, output, error: engineError(output, error) };
         } finally {
-            fs.rmSync(path.dirname(policyConfig), { recursive: true, force: true });
+            if (policyConfig) fs.rmSync(path.dirname(policyConfig), { recursive: true, force: true });
         }
     }
 }

@@ -29,15 +29,25 @@ export type EdgeFormField = keyof typeof EDGE_FORM_FIELDS;
 
 /** What a request keeps: the site without the contact's personal data (the stack config holds it, encrypted). */
 export interface EdgeRequest {
+    /** Facility id. */
     id: string;
+    /** Facility name. */
     name: string;
+    /** The region it reports to. */
     region: LocalSite["region"];
+    /** Hardware tier. */
     size: LocalSite["size"];
+    /** City of the address. */
     city: string;
+    /** Country code of the address. */
     country: string;
+    /** Factory subnet. */
     subnet: string;
+    /** VPN type. */
     vpn: string;
+    /** The IT contact's name (e-mail and phone stay in the config, encrypted). */
     contact: string;
+    /** Loopback port of the site's server. */
     port: number;
 }
 
@@ -108,7 +118,9 @@ export function edgeRequestOf(site: LocalSite): EdgeRequest {
  */
 export async function addSiteToConfigFile(configFile: string, site: LocalSite, stackConfig: StackConfigAccess): Promise<void> {
     const doc = YAML.parseDocument(fs.readFileSync(configFile, "utf8"));
-    const sites = doc.getIn(["config", SITES_KEY]);
+    const sites = doc.getIn(["config", SITES_KEY], true);
+    // Anything but a list (e.g. the whole setting stored as one secret) is not edited: nothing may be lost.
+    if (sites !== undefined && !YAML.isSeq(sites)) throw new Error(`${SITES_KEY} in ${configFile} is not a YAML list: add the site by hand`);
     const index = YAML.isSeq(sites) ? sites.items.length : 0;
     const { email: _email, phone: _phone, ...contact } = site.site.itContact;
     const entry = { id: site.id, name: site.name, region: site.region, size: site.size, port: site.port, site: { ...site.site, itContact: contact } };

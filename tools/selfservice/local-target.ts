@@ -15,7 +15,9 @@ import { EngineStackConfig } from "./stack-config";
 export interface LocalTarget {
     /** The deployer of a candidate config file of the stack. */
     deployerFor(configFile: string): EngineDeployer;
+    /** The stack's config files, read and written through the engine's CLI. */
     stackConfig: EngineStackConfig;
+    /** The servers of the sites the stack's config adds, started before each update. */
     siteServers: SiteServers;
     /** Destroys the stack (site servers still up: their databases are dropped), then stops every server. */
     close(): Promise<void>;

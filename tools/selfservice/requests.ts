@@ -11,7 +11,7 @@ import type { OperationResult } from "./deployer";
 import type { FallbackRequest } from "./fallback-request";
 import type { EdgeRequest } from "./edge-request";
 
-export type RequestStatus = "preview-failed" | "awaiting-approval" | "applying" | "applied" | "failed";
+export type RequestStatus = "previewing" | "preview-failed" | "awaiting-approval" | "applying" | "applied" | "failed";
 
 export interface ChangeRequest {
     id: string;
@@ -21,18 +21,36 @@ export interface ChangeRequest {
     summary: string;
     /** The fallback change (kind "fallback"). */
     fallback?: FallbackRequest;
-    /** The new site, without its contact's personal data (kind "edge"). */
+    /** The new site, with the IT contact's name only (kind "edge"): e-mail and phone are in the config, encrypted. */
     edge?: EdgeRequest;
+    /** Account that asked. */
     requestedBy: string;
+    /** ISO time of the request. */
     requestedAt: string;
+    /** Where it stands: previewing → awaiting-approval (or preview-failed) → applying → applied (or failed, approvable again). */
     status: RequestStatus;
     /** The candidate config file previewed and applied. */
     configFile: string;
     /** SHA-256 of the stack's config file the candidate was made from (approval needs it unchanged). */
     baseConfigSha256: string;
+    /** The store's update count when the candidate was made (approval needs no other update since). */
+    baseGeneration: number;
+    /** The engine's preview of the candidate. */
     preview?: OperationResult;
+    /** Account that approved the last attempt. */
     approvedBy?: string;
+    /** The last update's result. */
     up?: OperationResult;
+}
+
+/** The stack's config file as it was at one moment: what a request is checked against and made from. */
+export interface ConfigSnapshot {
+    /** A copy of the file's bytes (in the store's directory), to read through the CLI. */
+    file: string;
+    /** SHA-256 of those bytes. */
+    sha256: string;
+    /** The store's update count at that moment. */
+    generation: number;
 }
 
 export interface AuditEntry {
@@ -43,8 +61,8 @@ export interface AuditEntry {
     detail?: string;
 }
 
-function sha256Of(file: string): string {
-    return crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+function sha256(bytes: Buffer): string {
+    return crypto.createHash("sha256").update(bytes).digest("hex");
 }
 
 export class RequestStore {
@@ -64,19 +82,47 @@ export class RequestStore {
         return this.list().find((r) => r.id === id);
     }
 
-    /** A new request with a copy of `baseConfig` as its candidate config file. */
-    create(fields: Omit<ChangeRequest, "id" | "configFile" | "baseConfigSha256" | "requestedAt" | "status">, baseConfig: string): ChangeRequest {
+    /** Copies `configFile` once: the form is checked against, and the request made from, exactly these bytes. */
+    snapshot(configFile: string): ConfigSnapshot {
+        const bytes = fs.readFileSync(configFile);
+        const file = path.join(this.dir, "requests", `snapshot-${crypto.randomBytes(6).toString("hex")}.yaml`);
+        fs.writeFileSync(file, bytes);
+        return { file, sha256: sha256(bytes), generation: this.generation() };
+    }
+
+    /** Removes a snapshot no request was made from. */
+    discard(snapshot: ConfigSnapshot): void {
+        fs.rmSync(snapshot.file, { force: true });
+    }
+
+    /** A new request (status "previewing") whose candidate config file is the snapshot. */
+    create(fields: Omit<ChangeRequest, "id" | "configFile" | "baseConfigSha256" | "baseGeneration" | "requestedAt" | "status">, base: ConfigSnapshot): ChangeRequest {
         const id = `${new Date().toISOString().slice(0, 10)}-${crypto.randomBytes(3).toString("hex")}`;
         const configFile = path.join(this.dir, "requests", `${id}.yaml`);
-        fs.copyFileSync(baseConfig, configFile);
-        const request: ChangeRequest = { ...fields, id, configFile, baseConfigSha256: sha256Of(baseConfig), requestedAt: new Date().toISOString(), status: "awaiting-approval" };
+        fs.renameSync(base.file, configFile);
+        const request: ChangeRequest = {
+            ...fields, id, configFile, baseConfigSha256: base.sha256, baseGeneration: base.generation, requestedAt: new Date().toISOString(), status: "previewing",
+        };
         this.save(request);
         return request;
     }
 
-    /** Whether `configFile` is still the config the request's candidate was made from (a failed update leaves it so). */
-    isBasedOn(request: ChangeRequest, configFile: string): boolean {
-        return sha256Of(configFile) === request.baseConfigSha256;
+    /** Whether the stack is still as the request's preview saw it: the same config file and no update since. */
+    isCurrent(request: ChangeRequest, configFile: string): boolean {
+        return sha256(fs.readFileSync(configFile)) === request.baseConfigSha256 && this.generation() === request.baseGeneration;
+    }
+
+    /** How many updates this store's server has run (each may have changed the stack, failed ones too). */
+    generation(): number {
+        const file = path.join(this.dir, "generation");
+        return fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8")) : 0;
+    }
+
+    /** Counts an update that ended; returns the new count. */
+    bumpGeneration(): number {
+        const next = this.generation() + 1;
+        fs.writeFileSync(path.join(this.dir, "generation"), String(next));
+        return next;
     }
 
     save(request: ChangeRequest): void {

@@ -9,8 +9,9 @@
  * (a token per session on every form). Passwords: scrypt (accounts.ts).
  *
  * Rules: every route but the sign-in page needs a session; every POST needs the session's CSRF
- * token; nobody approves their own request; one update at a time; a request previewed against a
- * config the stack no longer has is not applied (request it again).
+ * token; nobody approves their own request; one update at a time, and no new request while it
+ * runs; a request is applied only while the stack is as its preview saw it (the same config file,
+ * no update since), else it must be requested again.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -25,6 +26,8 @@ import { applyToConfigFile, currentModes, parseFallbackForm } from "./fallback-r
 import { addSiteToConfigFile, edgeRequestOf, parseEdgeForm } from "./edge-request";
 import { edgeForm, escapeHtml, fallbackForm, layout, loginPage, requestList, requestPage } from "./pages";
 import type { StackConfigAccess } from "./stack-config";
+import type { FieldErrors } from "./fallback-request";
+import type { RawConfig } from "../../stacks/config";
 import { freePort } from "../local-pg/cluster";
 import { ChangeRequest, RequestStore } from "./requests";
 
@@ -99,12 +102,37 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
     app.get("/", { preHandler: requireUser }, async (request, reply) =>
         page(request, reply, "Requests", requestList([...options.requests.list()].reverse())));
 
-    const stackConfig = () => options.stackConfig.read(options.configFile);
-    /** Records a request whose candidate config `write` has edited, and previews it. */
-    const submit = async (reply: FastifyReply, change: ChangeRequest, write: () => Promise<void> | void) => {
-        await write();
+    /**
+     * A form's round trip: checks it against one snapshot of the stack's config (read as the program
+     * reads it); on errors shows the form again, else makes the request from that same snapshot,
+     * lets `write` edit its candidate config, and previews it. A failure of either leaves a
+     * request that cannot be approved, with the error.
+     */
+    const handleForm = async <T>(request: FastifyRequest, reply: FastifyReply, title: string,
+        check: (raw: RawConfig) => Promise<{ value?: T; errors: FieldErrors; again: (errors: FieldErrors) => string }>,
+        describe: (value: T) => Omit<ChangeRequest, "id" | "configFile" | "baseConfigSha256" | "baseGeneration" | "requestedAt" | "status" | "requestedBy">,
+        write: (configFile: string, value: T) => Promise<void> | void) => {
+        if (applying !== undefined) return page(request, reply, "Busy", `<p class="error" id="busy">Request ${escapeHtml(applying)} is being applied: request again when it is done.</p>`, 409);
+        const snapshot = options.requests.snapshot(options.configFile);
+        let checked: Awaited<ReturnType<typeof check>>;
+        try {
+            checked = await check(await options.stackConfig.read(snapshot.file));
+        } catch (error) {
+            options.requests.discard(snapshot);
+            throw error;
+        }
+        if (checked.value === undefined) {
+            options.requests.discard(snapshot);
+            return page(request, reply, title, checked.again(checked.errors), 400);
+        }
+        const change = options.requests.create({ ...describe(checked.value), requestedBy: user(request)!.name }, snapshot);
         options.requests.audit({ user: change.requestedBy, action: "request", request: change.id, detail: change.summary });
-        change.preview = await options.deployerFor(change.configFile, change).preview();
+        try {
+            await write(change.configFile, checked.value);
+            change.preview = await options.deployerFor(change.configFile, change).preview();
+        } catch (error) {
+            change.preview = { ok: false, output: "", error: error instanceof Error ? error.message : String(error) };
+        }
         change.status = change.preview.ok ? "awaiting-approval" : "preview-failed";
         options.requests.save(change);
         return reply.redirect(`/requests/${change.id}`, 303);
@@ -114,29 +142,32 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
 
     app.post("/edge", { preHandler: [csrf, requireUser] }, async (request, reply) => {
         const form = request.body as Form;
-        const { site, errors } = parseEdgeForm(form, await stackConfig(), await (options.sitePort ?? freePort)());
-        if (!site) return page(request, reply, "New edge computer", edgeForm(reply.generateCsrf(), form, errors), 400);
-        const edge = edgeRequestOf(site);
-        const change = options.requests.create({
-            kind: "edge", edge, requestedBy: user(request)!.name,
-            summary: `new edge ${edge.id} (${edge.name}, ${edge.city} ${edge.country}) reporting to ${edge.region}: ${edge.size}, ${edge.vpn}, ${edge.subnet}`,
-        }, options.configFile);
-        return submit(reply, change, () => addSiteToConfigFile(change.configFile, site, options.stackConfig));
+        return handleForm(request, reply, "New edge computer",
+            async (raw) => {
+                const { site, errors } = parseEdgeForm(form, raw, await (options.sitePort ?? freePort)());
+                return { value: site, errors, again: (e) => edgeForm(reply.generateCsrf(), form, e) };
+            },
+            (site) => {
+                const edge = edgeRequestOf(site);
+                return { kind: "edge", edge, summary: `new edge ${edge.id} (${edge.name}, ${edge.city} ${edge.country}) reporting to ${edge.region}: ${edge.size}, ${edge.vpn}, ${edge.subnet}` };
+            },
+            (configFile, site) => addSiteToConfigFile(configFile, site, options.stackConfig));
     });
 
     app.get("/fallback", { preHandler: requireUser }, async (request, reply) =>
-        page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), {}, {}, currentModes(await stackConfig()))));
+        page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), {}, {}, currentModes(await options.stackConfig.read(options.configFile)))));
 
     app.post("/fallback", { preHandler: [csrf, requireUser] }, async (request, reply) => {
         const form = request.body as Form;
-        const raw = await stackConfig();
-        const { request: parsed, errors } = parseFallbackForm(form, raw);
-        if (!parsed) return page(request, reply, "Cloud fallback", fallbackForm(reply.generateCsrf(), form, errors, currentModes(raw)), 400);
-        const change = options.requests.create({
-            kind: "fallback", fallback: parsed, requestedBy: user(request)!.name,
-            summary: `${parsed.edge}: mode ${parsed.mode} (${parsed.disasterType}, ${parsed.expectedDurationDays} d): ${parsed.description}`,
-        }, options.configFile);
-        return submit(reply, change, () => applyToConfigFile(change.configFile, raw, parsed));
+        let raw: RawConfig = {};
+        return handleForm(request, reply, "Cloud fallback",
+            async (snapshotRaw) => {
+                raw = snapshotRaw;
+                const { request: parsed, errors } = parseFallbackForm(form, raw);
+                return { value: parsed, errors, again: (e) => fallbackForm(reply.generateCsrf(), form, e, currentModes(raw)) };
+            },
+            (parsed) => ({ kind: "fallback", fallback: parsed, summary: `${parsed.edge}: mode ${parsed.mode} (${parsed.disasterType}, ${parsed.expectedDurationDays} d): ${parsed.description}` }),
+            (configFile, parsed) => applyToConfigFile(configFile, raw, parsed));
     });
 
     /** Why `request`'s user may not approve `change` now, or undefined when they may. */
@@ -146,7 +177,8 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         if (who.role !== "approver") return "only an approver may approve";
         if (applying !== undefined) return `request ${applying} is being applied`;
         if (change.status !== "awaiting-approval" && change.status !== "failed") return `the request is ${change.status}`;
-        if (!options.requests.isBasedOn(change, options.configFile)) return "the stack's config changed after this request was previewed: request it again";
+        if (change.preview?.ok !== true) return "the request has no successful preview";
+        if (!options.requests.isCurrent(change, options.configFile)) return "the stack changed after this request was previewed (its config, or another update): request it again";
         return undefined;
     };
 
@@ -174,17 +206,28 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         const stream = { change, listeners: new Set<(event: string, data: string) => void>() };
         live.set(change.id, stream);
         const emit = (event: string, data: string) => stream.listeners.forEach((send) => send(event, data));
-        void options.deployerFor(change.configFile, change).up((chunk) => {
-            change.up!.output += chunk;
-            emit("message", chunk);
-        }).then((result: OperationResult) => {
+        const finish = (result: OperationResult) => {
             change.up = result;
             change.status = result.ok ? "applied" : "failed";
             // The stack's own config follows only a successful update; a failed one is re-run from the request.
             if (result.ok) fs.copyFileSync(change.configFile, options.configFile);
+            // Any update may have changed the stack: other requests' previews are now stale. A failed
+            // request stays approvable: its re-run is how the stack converges.
+            const generation = options.requests.bumpGeneration();
+            if (!result.ok) change.baseGeneration = generation;
             options.requests.save(change);
             options.requests.audit({ user: who.name, action: result.ok ? "applied" : "failed", request: change.id, detail: result.ok ? JSON.stringify(result.changes) : result.error });
-        }).finally(() => {
+        };
+        void options.deployerFor(change.configFile, change).up((chunk) => {
+            change.up!.output += chunk;
+            emit("message", chunk);
+        }).then(finish, (error: unknown) => finish({ ok: false, output: change.up?.output ?? "", error: error instanceof Error ? error.message : String(error) }))
+            .catch((error: unknown) => {
+                // Recording the result failed (disk full?): the request must not stay "applying".
+                change.status = "failed";
+                change.up = { ok: false, output: change.up?.output ?? "", error: `the result could not be recorded: ${error instanceof Error ? error.message : String(error)}` };
+                try { options.requests.save(change); } catch { /* the store itself fails: nothing more can be recorded */ }
+            }).finally(() => {
             applying = undefined;
             emit("done", change.status);
             live.delete(change.id);

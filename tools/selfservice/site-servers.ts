@@ -9,16 +9,25 @@ import { startSiteServer } from "../demo/environment";
 import type { LocalPgCluster, LocalPgInstance } from "../local-pg/cluster";
 
 export class SiteServers {
-    private readonly running = new Map<string, LocalPgCluster>();
+    private readonly running = new Map<string, { port: number; cluster: LocalPgCluster }>();
 
     /** `password`: the superuser password of the local servers (the stack's AGOGSAAS_LOCAL_PG_PASSWORD). */
     constructor(private readonly password: string) {}
 
-    /** Starts the server of every site not running yet (a retried update finds them up). */
+    /**
+     * Starts the server of every site not started yet, and again on its new port a site requested
+     * anew (an earlier request for the same id that was never applied). A server that was started
+     * and stopped (the edge computer offline) stays down: its update fails until it is back.
+     */
     async ensure(sites: readonly LocalSite[]): Promise<void> {
         for (const site of sites) {
-            if (this.running.has(site.id)) continue;
-            this.running.set(site.id, await startSiteServer(siteNodeName(site.id), site.port, this.password));
+            const started = this.running.get(site.id);
+            if (started?.port === site.port) continue;
+            if (started) {
+                this.running.delete(site.id);
+                await started.cluster.destroy().catch(() => started.cluster.destroySync());
+            }
+            this.running.set(site.id, { port: site.port, cluster: await startSiteServer(siteNodeName(site.id), site.port, this.password) });
         }
     }
 
@@ -29,14 +38,14 @@ export class SiteServers {
 
     /** The running server of a site (to connect to, stop or kill it). */
     server(id: string): LocalPgInstance {
-        const cluster = this.running.get(id);
-        if (!cluster) throw new Error(`no server runs for site ${id}`);
-        return cluster.instances[0];
+        const started = this.running.get(id);
+        if (!started) throw new Error(`no server was started for site ${id}`);
+        return started.cluster.instances[0];
     }
 
     /** Stops every site server and removes its data (after the stack was destroyed: its databases live there). */
     async stopAll(): Promise<void> {
-        const clusters = [...this.running.values()];
+        const clusters = [...this.running.values()].map((started) => started.cluster);
         this.running.clear();
         await Promise.all(clusters.map((cluster) => cluster.destroy().catch(() => cluster.destroySync())));
     }
