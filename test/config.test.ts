@@ -143,7 +143,7 @@ describe("stack config validation (nothing registered on bad config)", () => {
 
         it("refuses a misspelt field inside a facility", async () => {
             await assertRefused("us-east", (c) => editObject<Record<string, unknown>[]>(c, "agogsaas:facilities", (f) => { f[0].dockerhost = f[0].dockerHost; }),
-                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack" or "backup"');
+                'agogsaas:facilities[0].dockerhost: unknown field. Allowed: "id", "name", "tenant", "dockerHost", "size", "offline", "mode", "zone", "images", "edgeDeployment", "edgeStack", "backup" or "site"');
         });
 
         it("refuses an AWS provider region that differs from agogsaas:region", async () => {
