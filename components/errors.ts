@@ -9,12 +9,16 @@ export class ValidationError extends Error {
     public readonly field: string;
     /** What the field may hold, when that fits in a phrase. */
     public readonly allowed?: string;
+    /** The message without the field: what is wrong and what is allowed (a form shows it next to the field). */
+    public readonly detail: string;
 
     constructor(field: string, problem: string, allowed?: string) {
-        super(`${field}: ${problem}${allowed ? `. Allowed: ${allowed}` : ""}`);
+        const detail = `${problem}${allowed ? `. Allowed: ${allowed}` : ""}`;
+        super(`${field}: ${detail}`);
         this.name = "ValidationError";
         this.field = field;
         this.allowed = allowed;
+        this.detail = detail;
     }
 }
 

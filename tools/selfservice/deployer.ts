@@ -39,10 +39,11 @@ export interface EngineDeployerOptions {
     stateDir: string;
     /** The local servers' superuser password (the local stack reads it from the environment). Required. */
     localPassword: string;
-    /** Whether an update runs with `--refresh` (a returning edge needs it: docs/fallback.md); default never. */
-    refresh?: () => Promise<boolean>;
-    /** Runs before each update (the self-service tool starts new sites' servers here); default nothing. */
-    beforeUp?: () => Promise<void>;
+    /**
+     * Runs before each update (the self-service tool starts new sites' servers here) and says
+     * whether it runs with `--refresh` (a returning edge needs it: docs/fallback.md); default: nothing, no refresh.
+     */
+    beforeUp?: () => Promise<{ refresh: boolean }>;
 }
 
 function message(error: unknown): string {
@@ -94,8 +95,7 @@ export class EngineDeployer implements Deployer {
     async up(onOutput?: (chunk: string) => void): Promise<OperationResult> {
         let refresh: boolean | undefined;
         try {
-            await this.options.beforeUp?.();
-            refresh = await this.options.refresh?.();
+            refresh = (await this.options.beforeUp?.())?.refresh;
         } catch (error) {
             return { ok: false, output: "", error: `before the update: ${message(error)}` };
         }

@@ -86,7 +86,7 @@ export function parseEdgeForm(form: Record<string, unknown>, raw: RawConfig, por
             if (!(error instanceof ValidationError)) throw error;
             // The library names the field; a rule about the whole list (capacity) is shown above the form.
             const input = byPath.get(error.field) ?? "form";
-            errors[input] ??= error.message.startsWith(`${error.field}: `) && input !== "form" ? error.message.slice(error.field.length + 2) : error.message;
+            errors[input] ??= input === "form" ? error.message : error.detail;
             return undefined;
         }
     };
@@ -96,7 +96,8 @@ export function parseEdgeForm(form: Record<string, unknown>, raw: RawConfig, por
     for (const [input, path] of Object.entries(EDGE_FORM_FIELDS)) {
         if (!path.startsWith("site.") || (input === "country" && !region)) continue;
         const leaf = path.slice("site.".length) as SiteLeaf;
-        attempt(() => SITE_LEAF_RULES[leaf](`${prefix}.${path}`, form[input] === undefined ? "" : (input === "country" ? entry.site.address.country : form[input]), region?.zone ?? "us"));
+        const value = leaf.split(".").reduce<unknown>((parent, key) => (parent as Record<string, unknown>)[key], entry.site);
+        attempt(() => SITE_LEAF_RULES[leaf](`${prefix}.${path}`, value, region?.zone ?? "us"));
     }
     // Then the config this request would write, through the stack's own parser (id, name, region, size, clashes, capacity).
     const checked = attempt(() => parseLocalConfig({ ...raw, [SITES_KEY]: JSON.stringify([...existing, entry]) }));

@@ -48,7 +48,7 @@ export function parseFallbackForm(form: Record<string, unknown>, raw: RawConfig)
         try {
             return read();
         } catch (error) {
-            errors[field] = error instanceof ValidationError ? error.message.replace(/^[^:]+: /, "") : String(error);
+            errors[field] = error instanceof ValidationError ? error.detail : String(error);
             return undefined;
         }
     };

@@ -31,10 +31,13 @@ export function localTarget(deployment: LocalDeployment): LocalTarget {
         stackConfig, siteServers,
         deployerFor: (configFile) => new EngineDeployer({
             stack: deployment.stack.stack, configFile, stateDir, localPassword: deployment.env.password,
-            // A returning edge's objects must be found gone first (docs/fallback.md).
-            refresh: async () => Object.values(currentModes(await stackConfig.read(configFile))).includes("return"),
-            // The new sites' edge computers come online before the update that joins them.
-            beforeUp: async () => siteServers.ensure(parseLocalConfig(await stackConfig.read(configFile)).sites),
+            beforeUp: async () => {
+                const raw = await stackConfig.read(configFile);
+                // The new sites' edge computers come online before the update that joins them.
+                await siteServers.ensure(parseLocalConfig(raw).sites);
+                // A returning edge's objects must be found gone first (docs/fallback.md).
+                return { refresh: Object.values(currentModes(raw)).includes("return") };
+            },
         }),
         close: async () => {
             try {

@@ -111,12 +111,14 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
     const handleForm = async <T>(request: FastifyRequest, reply: FastifyReply, title: string,
         check: (raw: RawConfig) => Promise<{ value?: T; errors: FieldErrors; again: (errors: FieldErrors) => string }>,
         describe: (value: T) => Omit<ChangeRequest, "id" | "configFile" | "baseConfigSha256" | "baseGeneration" | "requestedAt" | "status" | "requestedBy">,
-        write: (configFile: string, value: T) => Promise<void> | void) => {
+        write: (configFile: string, value: T, raw: RawConfig) => Promise<void> | void) => {
         if (applying !== undefined) return page(request, reply, "Busy", `<p class="error" id="busy">Request ${escapeHtml(applying)} is being applied: request again when it is done.</p>`, 409);
         const snapshot = options.requests.snapshot(options.configFile);
+        let raw: RawConfig;
         let checked: Awaited<ReturnType<typeof check>>;
         try {
-            checked = await check(await options.stackConfig.read(snapshot.file));
+            raw = await options.stackConfig.read(snapshot.file);
+            checked = await check(raw);
         } catch (error) {
             options.requests.discard(snapshot);
             throw error;
@@ -128,7 +130,7 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
         const change = options.requests.create({ ...describe(checked.value), requestedBy: user(request)!.name }, snapshot);
         options.requests.audit({ user: change.requestedBy, action: "request", request: change.id, detail: change.summary });
         try {
-            await write(change.configFile, checked.value);
+            await write(change.configFile, checked.value, raw);
             change.preview = await options.deployerFor(change.configFile, change).preview();
         } catch (error) {
             change.preview = { ok: false, output: "", error: error instanceof Error ? error.message : String(error) };
@@ -159,15 +161,13 @@ export async function buildServer(options: SelfServiceOptions): Promise<FastifyI
 
     app.post("/fallback", { preHandler: [csrf, requireUser] }, async (request, reply) => {
         const form = request.body as Form;
-        let raw: RawConfig = {};
         return handleForm(request, reply, "Cloud fallback",
-            async (snapshotRaw) => {
-                raw = snapshotRaw;
+            async (raw) => {
                 const { request: parsed, errors } = parseFallbackForm(form, raw);
                 return { value: parsed, errors, again: (e) => fallbackForm(reply.generateCsrf(), form, e, currentModes(raw)) };
             },
             (parsed) => ({ kind: "fallback", fallback: parsed, summary: `${parsed.edge}: mode ${parsed.mode} (${parsed.disasterType}, ${parsed.expectedDurationDays} d): ${parsed.description}` }),
-            (configFile, parsed) => applyToConfigFile(configFile, raw, parsed));
+            (configFile, parsed, raw) => applyToConfigFile(configFile, raw, parsed));
     });
 
     /** Why `request`'s user may not approve `change` now, or undefined when they may. */
