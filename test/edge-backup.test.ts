@@ -424,8 +424,10 @@ esac
         let dir: string;
         let port: number;
         const asPostgres = (cmd: string, args: string[]) => {
-            const r = spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, cmd), ...args], { encoding: "utf8" });
-            assert.strictEqual(r.status, 0, `${cmd}: ${r.stdout}${r.stderr}`);
+            // cwd: the checkout may be private (mode 700), and the postgres user could not enter it.
+            const r = spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, cmd), ...args], { encoding: "utf8", cwd: dir });
+            const log = path.join(dir, "run", "server.log");
+            assert.strictEqual(r.status, 0, `${cmd}: ${r.stdout}${r.stderr}${fs.existsSync(log) ? `\nserver.log:\n${fs.readFileSync(log, "utf8")}` : ""}`);
             return r.stdout;
         };
         const psql = (sql: string): string => asPostgres("psql", ["-X", "-At", "-h", "127.0.0.1", "-p", String(port), "-U", "agogsaas", "-d", "postgres", "-c", sql]).trim();
@@ -450,7 +452,7 @@ esac
         });
         after(() => {
             if (dir === undefined) return;
-            spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, "pg_ctl"), "-D", path.join(dir, "data"), "-m", "immediate", "stop"]);
+            spawnSync("runuser", ["-u", "postgres", "--", path.join(PG_BIN, "pg_ctl"), "-D", path.join(dir, "data"), "-m", "immediate", "stop"], { cwd: dir });
             fs.rmSync(dir, { recursive: true, force: true });
         });
 
