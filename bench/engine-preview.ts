@@ -21,7 +21,7 @@ import * as path from "path";
 import { parseArgs } from "util";
 import { CHECKOUT, EngineRun, engineVersion, ensureStack, installEngine, pulumi } from "../tools/engine/cli";
 import { writeStackFileVariant } from "../tools/engine/local-stack";
-import { standInPath, writePreviewableVariant, writeStandInPlugins } from "../tools/engine/stand-ins";
+import { standInPath, writePreviewableVariant, writeStandInPlugins } from "../tools/engine/stand-ins/index";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { measured } from "./engine-measure";
 import { fleetConfig } from "./synth/fleet-config";

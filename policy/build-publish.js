@@ -1,7 +1,7 @@
 // Build step for `pulumi policy publish` (which runs `npm pack` here, hence prepack/postpack).
-// The pack imports ../components/sovereignty.ts, outside this directory, which `npm pack` cannot
-// include. So the publishable pack is compiled JavaScript: tsc (rootDir ..) writes
-// dist/policy/** and dist/components/{sovereignty,errors}.js, and index.js loads dist. Node
+// The pack imports ../components/shared/sovereignty.ts and a few other library modules, outside
+// this directory, which `npm pack` cannot include. So the publishable pack is compiled JavaScript:
+// tsc (rootDir ..) writes dist/policy/** and dist/components/**.js, and index.js loads dist. Node
 // prefers index.js over index.ts, so a packed tree runs the compiled pack; `--clean` (postpack)
 // removes both again so a checkout keeps running the TypeScript sources in place.
 "use strict";

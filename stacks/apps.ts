@@ -2,12 +2,12 @@
  * The two regional applications as BlueGreenPairs: what differs between backend and frontend is
  * a row of APP_SPECS; everything else comes from the stack config.
  */
-import { BlueGreenPairArgs, ResolvedBlueGreenArgs } from "../components/blue-green-pair";
-import { blueGreenFootprint } from "../components/bluegreen/footprint";
-import type { DatabaseProvisioner } from "../components/regional/types";
-import { ADDON_NAMESPACES, NATS_CLIENT_URL } from "../components/regional/addons";
+import { BlueGreenPairArgs, ResolvedBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
+import { blueGreenFootprint } from "../components/blue-green-pair/internal/footprint";
+import type { DatabaseProvisioner } from "../components/regional-cluster/args";
+import { ADDON_NAMESPACES, NATS_CLIENT_URL } from "../components/regional-cluster/internal/addons";
 import { NetworkAllow, NetworkPeer, TENANT_LABEL, TenantIsolationArgs, podSecurityLabels, quotaFor } from "../components/k8s/isolation";
-import { App, COLORS, Color, StackConfig, configKey } from "./config";
+import { App, COLORS, StackConfig, configKey } from "./config";
 import { FieldMap } from "./rekey";
 import { regionalHosts } from "./endpoints";
 
@@ -34,11 +34,6 @@ export const APP_SPECS: Readonly<Record<App, AppSpec>> = {
     backend: { port: 4001, database: true, redis: true, nats: true, host: "api", component: "api" },
     frontend: { port: 8080, database: false, redis: false, nats: false, host: "app", component: "web" },
 };
-
-/** A colour's database on the regional server: BlueGreenPair names it `<app>_<color>` in every region. */
-export function appDatabaseName(app: App, color: Color): string {
-    return `${app.replace(/-/g, "_")}_${color}`;
-}
 
 /** TLS certificate Secret of a public host (issued by cert-manager or imported; see docs/stacks.md). */
 export function tlsSecretName(app: App): string {

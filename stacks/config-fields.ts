@@ -2,9 +2,9 @@
  * Small typed readers for structured config: each checks one value and, when it is wrong, throws
  * a ValidationError naming the config path it read (`agogsaas:facilities[1].size`).
  */
-import { ValidationError, oneOf } from "../components/errors";
-import { assertPinnedImage } from "../components/edge/image-ref";
-import { dockerHostName } from "../components/edge/args";
+import { ValidationError, oneOf } from "../components/shared/errors";
+import { assertPinnedImage } from "../components/shared/image-ref";
+import { dockerHostName } from "../components/edge-site/args";
 
 /**
  * Tenant ids and peer stack names: a lowercase DNS label (RFC 1035: starts with a letter, letters,

@@ -8,18 +8,18 @@
  */
 import { FacilityMode, assertFacilityMode } from "../components/fallback/plan";
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError, ValidationError, oneOf } from "../components/errors";
-import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/sovereignty";
-import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge/sizes";
-import { parseImageRef } from "../components/edge/image-ref";
-import { DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName, FACILITY_ID_PATTERN } from "../components/edge/args";
-import { EdgeBackupArgs, validateEdgeBackup } from "../components/edge/backup";
-import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge/site";
+import { SovereigntyError, ValidationError, oneOf } from "../components/shared/errors";
+import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/shared/sovereignty";
+import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge-site/sizes";
+import { parseImageRef } from "../components/shared/image-ref";
+import { DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName, FACILITY_ID_PATTERN } from "../components/edge-site/args";
+import { EdgeBackupArgs, validateEdgeBackup } from "../components/edge-site/internal/backup";
+import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge-site/site";
 import {
-    assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger, readObject,
-    readString, readVersion,
+    assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger,
+    readObject, readString, readVersion,
 } from "./config-fields";
-import { COLORS, Color } from "../components/blue-green-pair";
+import { COLORS, Color } from "../components/blue-green-pair/blue-green-pair";
 
 export { COLORS, Color };
 
@@ -37,7 +37,7 @@ export type EdgeDeployment = (typeof EDGE_DEPLOYMENTS)[number];
 export const APPS = ["backend", "frontend"] as const;
 export type App = (typeof APPS)[number];
 
-/** Facility ids follow EdgeSite's pattern (components/edge/args.ts), the one every tier agrees on. */
+/** Facility ids follow EdgeSite's pattern (components/edge-site/args.ts), the one every tier agrees on. */
 const FACILITY_ID_ALLOWED = '"facility-<site>-<nnn>": "facility-", 2-16 lowercase letters/digits starting with a letter, "-", three digits (e.g. "facility-la-001")';
 /** A DNS hostname (labels of letters, digits, hyphens). */
 const HOSTNAME_PATTERN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -83,7 +83,7 @@ export interface FacilityConfig {
     edgeStack: string;
     /** Scheduled backups, as EdgeSite's `backup` (validated here already, off-site target in the zone). Default: EdgeSite's (on, volumes only). */
     backup?: EdgeBackupArgs;
-    /** Address (country in the stack's zone), network, VPN and IT contact of the edge computer (components/edge/site.ts). Default none. */
+    /** Address (country in the stack's zone), network, VPN and IT contact of the edge computer (components/edge-site/site.ts). Default none. */
     site?: EdgeSiteDetails;
 }
 

@@ -3,14 +3,14 @@
  * single-facility edge stack, so a facility deploys identically either way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EdgeBackupArgs, EdgeSite, EdgeSiteArgs } from "../components/edge-site";
-import { validateEdgeSiteArgs } from "../components/edge/args";
+import { EdgeBackupArgs, EdgeSite, EdgeSiteArgs } from "../components/edge-site/edge-site";
+import { validateEdgeSiteArgs } from "../components/edge-site/args";
 import { FacilityConfig, StackConfig, configKey } from "./config";
 import { regionalUrls } from "./endpoints";
 import { withConfigKeys } from "./rekey";
 import { EDGE_REPLICATION } from "./mesh";
 import { FacilityAddresses, FacilityEndpoint } from "./facility-endpoints";
-import { collectRecord } from "../components/output-parts";
+import { collectRecord } from "../sdk-internals/output-parts";
 
 export interface EdgeSitePlan {
     /** Component name: the facility id (stable whichever stack deploys it). */

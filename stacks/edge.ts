@@ -9,7 +9,7 @@
 import { StackConfig } from "./config";
 import { deployEdgeSites, facilitySummary, planEdgeSites } from "./edge-sites";
 import { EDGE_OUTPUTS, siteEndpoint } from "./facility-endpoints";
-import type { StackOutputs } from "./program";
+import type { StackOutputs } from "./stack-outputs";
 
 export async function deployEdge(config: StackConfig): Promise<StackOutputs> {
     // config.ts guarantees exactly one facility on an edge stack.

@@ -13,7 +13,7 @@
  * a contradiction is refused naming the key, the declared value and the edge stack's.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EdgeSite } from "../components/edge-site";
+import { EdgeSite } from "../components/edge-site/edge-site";
 import { FacilityConfig, configKey } from "./config";
 import { assertStacksAgree } from "./stack-contract";
 import type { PgConnectionInput } from "../components/postgres/connection";

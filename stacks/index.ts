@@ -2,9 +2,9 @@
 // and the offline synth run exactly the same code.
 import { runStack } from "./program";
 import { reportedError } from "./program-error";
-import { tuneSdkRegistration } from "./sdk-tuning";
+import { tuneSdkRegistration } from "../sdk-internals/sdk-tuning";
 
-// Bounded SDK stack capture (AGOGSAAS_STACK_CAPTURE=sdk restores the SDK's own; see sdk-tuning.ts).
+// Bounded SDK stack capture (AGOGSAAS_STACK_CAPTURE=sdk restores the SDK's own; see sdk-internals/sdk-tuning.ts).
 tuneSdkRegistration();
 
 export = (async () => runStack())().catch((error: unknown) => { throw reportedError(error); });

@@ -17,22 +17,20 @@
  * `region` column its rows carry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { PostgresDatabase } from "../components/postgres/database";
-import { ReplicationMesh, MeshNode, ReplicationMeshArgs } from "../components/replication-mesh";
-import type { MeshFlow, MeshPublication } from "../components/replication/types";
+import { ReplicationMesh, MeshNode, ReplicationMeshArgs } from "../components/replication/replication-mesh";
+import type { MeshFlow, MeshPublication } from "../components/replication/args";
 import { validateMesh } from "../components/replication/validation";
-import { ZONES, Zone, tablesOfClass } from "../components/sovereignty";
+import { ZONES, Zone, tablesOfClass } from "../components/shared/sovereignty";
 import { PROJECT, PeerConfig, RawConfig, configKey, parsePlacementAndPeers, readStackReference } from "./config";
 import { readChoice } from "./config-fields";
 import { DeclaredEdge, EDGE_OUTPUTS, FacilityEndpoint, checkedEdgeStackEndpoint } from "./facility-endpoints";
 import { PEERING_DATABASE, peeringNodeName, peeringPublicationName } from "./mesh";
-import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
+import { peeringOutputs, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { FACILITY_FRA, FACILITY_LA, NODES, TENANT, TENANT_FILTER, facilityFilter } from "./local-topology";
-import type { StackOutputs } from "./program";
-import {
-    LOCAL_MESH_NAME, LOCAL_SUPERUSER, LocalConfig, LocalServer, derivedReplicationPassword, localCapacity, localPassword,
-} from "./local";
+import type { StackOutputs } from "./stack-outputs";
+import { LOCAL_MESH_NAME, LOCAL_SUPERUSER, LocalConfig, LocalServer, derivedReplicationPassword, localCapacity, localPassword } from "./local";
 
 /** The parts a local stack can be: the whole picture (default) or one region or one factory of it. */
 export const LOCAL_PARTS = ["all", "us-east", "eu-central", "edge-la", "edge-fra"] as const;
@@ -220,9 +218,7 @@ async function deployRegionPart(config: LocalConfig, part: LocalPartConfig & { p
     return {
         topology: mesh.topology,
         servers: Object.fromEntries([edge.server, region.server].map((s) => [s, { host: "127.0.0.1", port: config.ports[s] }])),
-        [PEERING_OUTPUT]: peering,
-        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password),
-        meshSubscriptions: mesh.plan.flows.map((flow) => flow.subscriptionName).sort(),
+        ...peeringOutputs(peering, offered.password, mesh.plan.flows),
     };
 }
 

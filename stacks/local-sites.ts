@@ -8,19 +8,19 @@
  *   site ◀──master data (tenant acme)─── the region's anchor
  *
  * Green receives the site's rows through blue, as it does LA's. The site's details (address,
- * network, VPN, IT contact) are checked by the library's site rules (components/edge/site.ts), its
+ * network, VPN, IT contact) are checked by the library's site rules (components/edge-site/site.ts), its
  * country against the region's zone (sovereignty). The server itself is not created by the stack:
  * it stands for the edge computer, which the self-service tool starts before the update.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/errors";
-import { FACILITY_ID_PATTERN } from "../components/edge/args";
-import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge/site";
-import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge/sizes";
-import { ReplicationCapacity, edgeReplicationCapacity } from "../components/replication-capacity";
-import type { ReplicationMeshArgs } from "../components/replication-mesh";
+import { ValidationError } from "../components/shared/errors";
+import { FACILITY_ID_PATTERN } from "../components/edge-site/args";
+import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge-site/site";
+import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge-site/sizes";
+import { ReplicationCapacity, edgeReplicationCapacity } from "../components/replication/capacity";
+import type { ReplicationMeshArgs } from "../components/replication/replication-mesh";
 import type { PgConnectionInput } from "../components/postgres/connection";
-import { Zone, tablesOfClass } from "../components/sovereignty";
+import { Zone, tablesOfClass } from "../components/shared/sovereignty";
 import { assertUnique, readArray, readChoice, readInteger, readObject, readString } from "./config-fields";
 import { NODES, TENANT_FILTER, facilityFilter } from "./local-topology";
 
@@ -53,7 +53,7 @@ export interface LocalSite {
     size: EdgeSizeTier;
     /** Loopback port of the site's PostgreSQL server, 1024-65535, no other server's. Required. */
     port: number;
-    /** Address, network, VPN and IT contact (components/edge/site.ts). Required. */
+    /** Address, network, VPN and IT contact (components/edge-site/site.ts). Required. */
     site: EdgeSiteDetails;
 }
 

@@ -12,10 +12,10 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { PgConnectionInput } from "../components/postgres/connection";
-import type { ReplicationCapacity } from "../components/replication-capacity";
-import type { ReplicationMeshArgs } from "../components/replication-mesh";
+import type { ReplicationCapacity } from "../components/replication/capacity";
+import type { ReplicationMeshArgs } from "../components/replication/replication-mesh";
 import { flowObjectName } from "../components/replication/naming";
-import { tablesOfClass } from "../components/sovereignty";
+import { tablesOfClass } from "../components/shared/sovereignty";
 
 export const FACILITY_LA = "facility-la-001";
 export const FACILITY_FRA = "facility-fra-001";

@@ -19,21 +19,24 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/errors";
-import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway";
+import { ValidationError } from "../components/shared/errors";
+import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway/federation-gateway";
 import { facilityFallbackFor } from "../components/fallback/facility-fallback";
 import { FacilityMode, assertFacilityMode, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { PostgresDatabase } from "../components/postgres/database";
-import { regionalReplicationCapacity } from "../components/replication-capacity";
-import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication-mesh";
-import type { MeshFlow } from "../components/replication/types";
+import { regionalReplicationCapacity } from "../components/replication/capacity";
+import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication/replication-mesh";
+import type { MeshFlow } from "../components/replication/args";
 import { validateMesh } from "../components/replication/validation";
-import { Zone } from "../components/sovereignty";
+import { Zone } from "../components/shared/sovereignty";
 import { DEFAULTS, PROJECT, RawConfig, parseJson } from "./config";
 import { readArray, readInteger, readObject, readString } from "./config-fields";
 import { DemoNode, FACILITY_FRA, FACILITY_LA, NODES, demoMeshArgs } from "./local-topology";
-import { LOCAL_SITE_SLOTS, LocalSite, SITE_DATABASE, edgeServerCapacity, parseLocalSites, siteNodeName, siteSummary, withLocalSites } from "./local-sites";
-import type { StackOutputs } from "./program";
+import {
+    LOCAL_SITE_SLOTS, LocalSite, SITE_DATABASE, edgeServerCapacity, parseLocalSites, siteNodeName, siteSummary,
+    withLocalSites,
+} from "./local-sites";
+import type { StackOutputs } from "./stack-outputs";
 
 /** The environment variable holding the local servers' superuser password. */
 export const LOCAL_PASSWORD_ENV = "AGOGSAAS_LOCAL_PG_PASSWORD";

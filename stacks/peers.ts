@@ -18,8 +18,8 @@
  * key, the declared value and the peer's (checkedPeering).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError } from "../components/errors";
-import type { Zone } from "../components/sovereignty";
+import { SovereigntyError } from "../components/shared/errors";
+import type { Zone } from "../components/shared/sovereignty";
 import { PeerConfig, configKey } from "./config";
 import { assertStacksAgree } from "./stack-contract";
 import { AGGREGATE_TABLES, PEERING_DATABASE, peeringPublicationName } from "./mesh";
@@ -55,6 +55,18 @@ export interface PeeringInfo {
 /** Stack output names of the contract. */
 export const PEERING_OUTPUT = "peering";
 export const PEERING_PASSWORD_OUTPUT = "peeringPassword";
+
+/**
+ * The outputs a stack offering a peering publication ends with: the contract, its login's password
+ * (secret), and every subscription its mesh manages (bundled or not), for the operator tools.
+ */
+export function peeringOutputs(peering: unknown, password: pulumi.Input<string>, meshFlows: readonly { subscriptionName: string }[]): Record<string, unknown> {
+    return {
+        [PEERING_OUTPUT]: peering,
+        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(password),
+        meshSubscriptions: meshFlows.map((flow) => flow.subscriptionName).sort(),
+    };
+}
 
 /** A peer region as this stack uses it. */
 export interface PeerEndpoint {

@@ -10,9 +10,8 @@ import { deployLocal, parseLocalConfig } from "./local";
 import { deployLocalPart, parseLocalPartConfig } from "./local-parts";
 import { deployRegional } from "./regional";
 import { deployEdge } from "./edge";
+import type { StackOutputs } from "./stack-outputs";
 
-/** Stack outputs: plain values and Outputs (secret ones wrapped with `pulumi.secret`). */
-export type StackOutputs = Record<string, unknown>;
 
 /** One program per tier. A new tier is one entry here and one module beside this one. */
 const TIER_PROGRAMS: Readonly<Record<Tier, (config: StackConfig) => Promise<StackOutputs>>> = {

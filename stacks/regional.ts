@@ -7,25 +7,28 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs } from "../components/regional-cluster";
-import { ReplicationMesh, MeshNode } from "../components/replication-mesh";
-import { FederationGateway, SUBGRAPH_PATHS, gatewayPeer } from "../components/federation-gateway";
-import { BlueGreenPair, BlueGreenPairArgs, ResolvedBlueGreenArgs, resolveBlueGreenArgs } from "../components/blue-green-pair";
+import { DatabaseConnection, RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs } from "../components/regional-cluster/regional-cluster";
+import { ReplicationMesh, MeshNode } from "../components/replication/replication-mesh";
+import { FederationGateway, SUBGRAPH_PATHS, gatewayPeer } from "../components/federation-gateway/federation-gateway";
+import { BlueGreenPair, BlueGreenPairArgs, ResolvedBlueGreenArgs, resolveBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
 import { TenantIsolation, TenantIsolationArgs } from "../components/k8s/isolation";
-import { residencyTags } from "../components/sovereignty";
+import { residencyTags } from "../components/shared/sovereignty";
 import { App, APPS, COLORS, StackConfig, configKey } from "./config";
 import { withConfigKeys } from "./rekey";
 import { regionalUrls } from "./endpoints";
 import { APP_NAMESPACE, APP_SPECS, appIsolation, appNamespaceLabels, blueGreenArgs, blueGreenFields } from "./apps";
 import { EdgeSitePlan, deployEdgeSites, facilitySummaries, planEdgeSites } from "./edge-sites";
 import { FacilityEndpoint, edgeStackEndpoint, siteEndpoint } from "./facility-endpoints";
-import { EDGE_NODE_PATTERN, edgeNodeName, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName, planStackMesh, validateStackMesh } from "./mesh";
-import { PEERING_OUTPUT, PEERING_PASSWORD_OUTPUT, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
+import {
+    EDGE_NODE_PATTERN, edgeNodeName, MeshPlanOfStack, PEERING_DATABASE, PlannedNode, peeringPublicationName,
+    planStackMesh, validateStackMesh,
+} from "./mesh";
+import { peeringOutputs, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
-import { subgraphUrl } from "../components/federation-gateway";
+import { subgraphUrl } from "../components/federation-gateway/federation-gateway";
 import { MeshMonitoring } from "../components/replication/monitoring";
-import type { StackOutputs } from "./program";
+import type { StackOutputs } from "./stack-outputs";
 import { facilityFallbackFor } from "../components/fallback/facility-fallback";
 import { fallbackNodeName } from "../components/fallback/plan";
 
@@ -196,7 +199,7 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         return [facility.id, site ? siteEndpoint(site) : edgeStackEndpoints.get(facility.id)!];
     }));
 
-    const adminConnection = (db: { host: pulumi.Output<string>; port: pulumi.Output<number>; database: pulumi.Output<string>; user: pulumi.Output<string>; password: pulumi.Output<string> }) =>
+    const adminConnection = (db: DatabaseConnection) =>
         ({ host: db.host, port: db.port, database: db.database, user: db.user, password: db.password, ssl: "require" as const });
     const colourConnections = Object.fromEntries(COLORS.map((color) => [color, adminConnection(backendDatabases[color]!.database!)]));
     // What the peers subscribe to lives in a database of its own (stacks/mesh.ts explains why).
@@ -272,9 +275,6 @@ export async function deployRegional(config: StackConfig): Promise<StackOutputs>
         ...(Object.keys(fallback).length > 0 ? { fallback } : {}),
         topology: stackTopology(config, plan.mesh, gatewayArgs(config, { own: "", peers: [] }).hostname),
         replicationCapacity: cluster.replicationCapacity,
-        [PEERING_OUTPUT]: peering,
-        [PEERING_PASSWORD_OUTPUT]: pulumi.secret(offered.password),
-        // Every subscription the mesh manages, bundled or not.
-        meshSubscriptions: mesh.plan.flows.map((flow) => flow.subscriptionName).sort(),
+        ...peeringOutputs(peering, offered.password, mesh.plan.flows),
     };
 }

@@ -3,7 +3,7 @@
  * key (`agogsaas:databaseStorageGb`). The stack validates every component's args at plan time and
  * re-raises component errors under the config key they came from.
  */
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { ValidationError } from "../components/shared/errors";
 
 /** Component args path prefix -> config key (or config path) it was built from. */
 export type FieldMap = Readonly<Record<string, string>>;
@@ -19,10 +19,7 @@ function mapField(field: string, map: FieldMap, fallbackPrefix: string): string 
 
 /** The same error (same class, problem and allowed values) under the mapped field. */
 export function rekeyError(err: ValidationError, map: FieldMap, fallbackPrefix: string): ValidationError {
-    const field = mapField(err.field, map, fallbackPrefix);
-    const suffix = err.allowed ? `. Allowed: ${err.allowed}` : "";
-    const problem = err.message.slice(err.field.length + 2, err.message.length - suffix.length);
-    return err instanceof SovereigntyError ? new SovereigntyError(field, problem, err.allowed) : new ValidationError(field, problem, err.allowed);
+    return err.withField(mapField(err.field, map, fallbackPrefix));
 }
 
 /** Runs `validate`; a ValidationError it throws comes out under the config key it maps to. */

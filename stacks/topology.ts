@@ -1,9 +1,9 @@
 /**
  * The `topology` stack output: the regional stack's mesh as the plain, JSON-serialisable Topology
- * that tools/synth/topology.ts draws (`npm run synth` writes it as `<stack>.mmd`).
+ * that stacks/topology-model.ts draws (`npm run synth` writes it as `<stack>.mmd`).
  */
-import type { Topology, TopologyNode } from "../tools/synth/topology";
-import { EDGE_SIZES } from "../components/edge/sizes";
+import type { Topology, TopologyNode } from "./topology-model";
+import { EDGE_SIZES } from "../components/edge-site/sizes";
 import { StackConfig } from "./config";
 import { MeshPlanOfStack, PlannedNode } from "./mesh";
 

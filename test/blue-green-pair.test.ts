@@ -1,8 +1,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { synthesize, SynthError, SynthResource, SynthResult, REDACTED } from "../tools/synth/mock-runtime";
-import { BlueGreenPair, BlueGreenPairArgs, Color } from "../components/blue-green-pair";
-import type { CreateDatabaseOptions, DatabaseConnection, DatabaseProvisioner } from "../components/regional/types";
+import { BlueGreenPair, BlueGreenPairArgs, Color } from "../components/blue-green-pair/blue-green-pair";
+import type { CreateDatabaseOptions, DatabaseConnection, DatabaseProvisioner } from "../components/regional-cluster/args";
 import { formatSchemaErrors, validateKubernetesObject, validateKubernetesResources } from "./support/k8s-schema";
 
 /** Stands in for RegionalCluster: records the databases asked for. */

@@ -3,9 +3,9 @@
  * naming the field. Their behaviour under Prometheus is test/monitoring/promtool.test.ts's.
  */
 import * as assert from "assert";
-import { blueGreenAlertRules } from "../components/bluegreen/alerts";
-import { resolveBlueGreenArgs } from "../components/blue-green-pair";
-import { ValidationError } from "../components/errors";
+import { blueGreenAlertRules } from "../components/blue-green-pair/internal/alerts";
+import { resolveBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
+import { ValidationError } from "../components/shared/errors";
 
 const pair = (green: { version?: string; replicas?: number }) =>
     resolveBlueGreenArgs("backend", { zone: "eu", image: "ghcr.io/agogsaas/backend", activeColor: "blue", colors: { blue: { version: "1.0.0" }, green }, namespace: "apps" });

@@ -1,12 +1,12 @@
 /**
- * stacks/closure-debugger.ts: with `skipClosureDebugger(true)` the SDK serialises closures through
+ * sdk-internals/closure-debugger.ts: with `skipClosureDebugger(true)` the SDK serialises closures through
  * a session that never enables the inspector's Debugger domain, producing the same text, and an
  * error about an unserialisable function still names it; `false` restores the SDK's own session.
  */
 import * as assert from "assert";
 import type { Session } from "inspector";
-import { skipClosureDebugger } from "../stacks/closure-debugger";
-import { tuneSdkRegistration } from "../stacks/sdk-tuning";
+import { skipClosureDebugger } from "../sdk-internals/closure-debugger";
+import { tuneSdkRegistration } from "../sdk-internals/sdk-tuning";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const closure = require("@pulumi/pulumi/runtime/closure/serializeClosure") as { serializeFunction: (f: () => unknown, args?: object) => Promise<{ text: string }> };
@@ -28,7 +28,7 @@ async function watchPosts(): Promise<{ posted: string[]; stop: () => void }> {
     return { posted, stop: () => { session.post = original; } };
 }
 
-describe("closure serialisation without the inspector's debugger (stacks/closure-debugger.ts)", () => {
+describe("closure serialisation without the inspector's debugger (sdk-internals/closure-debugger.ts)", () => {
     after(() => skipClosureDebugger(false));
 
     it("serialises the same text as the SDK's session, without ever enabling the Debugger domain", async () => {

@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { PgConnection, withClient } from "../components/postgres/connection";
-import { ensureCatalogTables } from "../components/replication/schema-provider";
+import { ensureCatalogTables } from "../components/replication/providers/catalog-tables";
 import { LocalPgCluster, startLocalPg } from "../tools/local-pg/cluster";
 import { checkInStep } from "../tools/demo/in-step";
 import { Narrator, renderCheck } from "../tools/demo/narrator";

@@ -9,13 +9,14 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { execFileSync, spawnSync } from "child_process";
-import { EdgeSite, EdgeSiteArgs } from "../components/edge-site";
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { EdgeSite, EdgeSiteArgs } from "../components/edge-site/edge-site";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import {
-    BACKUP_TARGET_LABELS, baseBackupName, edgeBackupScript, edgePgHba, newestBaseBackup, offsiteCopyScript, rcloneConfig, validateEdgeBackup, walArchiveSettings,
-} from "../components/edge/backup";
-import { EDGE_SIZES } from "../components/edge/sizes";
-import { TAG_RESIDENCY } from "../components/sovereignty";
+    BACKUP_TARGET_LABELS, baseBackupName, edgeBackupScript, edgePgHba, newestBaseBackup, offsiteCopyScript,
+    rcloneConfig, validateEdgeBackup, walArchiveSettings,
+} from "../components/edge-site/internal/backup";
+import { EDGE_SIZES } from "../components/edge-site/sizes";
+import { TAG_RESIDENCY } from "../components/shared/sovereignty";
 import { REDACTED, SynthError, SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import { labelsOf, named } from "./support/synth-graph";
 import { runStack } from "../stacks/program";

@@ -1,13 +1,13 @@
 /**
- * A facility's site (components/edge/site.ts): address with the country checked against the zone
+ * A facility's site (components/edge-site/site.ts): address with the country checked against the zone
  * (sovereignty), factory network, VPN, IT contact. Every bad value is refused naming its field;
  * regional stacks (`facilities[i].site`) and the local tier (`localSites`) use the same rules, and
  * a local site joins its region's mesh (mock runtime: what would be registered, not a deployment).
  */
 import * as assert from "assert";
-import { SovereigntyError, ValidationError } from "../components/errors";
-import { assertDisjointSubnets, validateSiteDetails } from "../components/edge/site";
-import { ZONE_COUNTRIES, assertFacilityCountry, zoneOfCountry } from "../components/sovereignty";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
+import { assertDisjointSubnets, validateSiteDetails } from "../components/edge-site/site";
+import { ZONE_COUNTRIES, assertFacilityCountry, zoneOfCountry } from "../components/shared/sovereignty";
 import { LOCAL_PASSWORD_ENV, parseLocalConfig } from "../stacks/local";
 import { parseLocalPartConfig } from "../stacks/local-parts";
 import { LOCAL_SITE_SLOTS, siteNodeName } from "../stacks/local-sites";

@@ -1,11 +1,11 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { EdgeSite, EdgeSiteArgs, EDGE_SIZES, EDGE_SIZE_TIERS } from "../components/edge-site";
-import { ValidationError } from "../components/errors";
-import { capacityParameters, edgeReplicationCapacity } from "../components/replication-capacity";
-import { TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/sovereignty";
-import { EDGE_CONTAINERS, totalMemoryMb } from "../components/edge/sizes";
+import { EdgeSite, EdgeSiteArgs, EDGE_SIZES, EDGE_SIZE_TIERS } from "../components/edge-site/edge-site";
+import { ValidationError } from "../components/shared/errors";
+import { capacityParameters, edgeReplicationCapacity } from "../components/replication/capacity";
+import { TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/shared/sovereignty";
+import { EDGE_CONTAINERS, totalMemoryMb } from "../components/edge-site/sizes";
 import { REDACTED, SynthError, SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import { labelsOf, named } from "./support/synth-graph";
 

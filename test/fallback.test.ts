@@ -4,11 +4,11 @@
  * The data side runs for real in test/dr/fallback.test.ts.
  */
 import * as assert from "assert";
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { FacilityFallback } from "../components/fallback/facility-fallback";
 import { assertFacilityMode, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
-import { ReplicationMesh } from "../components/replication-mesh";
-import type { MeshFlow, MeshNode } from "../components/replication/types";
+import { ReplicationMesh } from "../components/replication/replication-mesh";
+import type { MeshFlow, MeshNode } from "../components/replication/args";
 import { planRegional } from "../stacks/regional";
 import { parseStackConfig } from "../stacks/config";
 import { parseLocalConfig } from "../stacks/local";

@@ -12,7 +12,7 @@ import { createGatewayRuntime, GatewayRuntime } from "@graphql-hive/gateway-runt
 // (`@graphql-mesh/transport-http`) ships inside the Hive Gateway image but is not an npm
 // dependency of the runtime, so the test hands the runtime this executor as its `http` transport.
 import { buildHTTPExecutor } from "@graphql-tools/executor-http";
-import { composeSupergraph, regionalSubgraphSdl, SubgraphAudience } from "../components/federation-gateway";
+import { composeSupergraph, regionalSubgraphSdl, SubgraphAudience } from "../components/federation-gateway/federation-gateway";
 
 /** Directives and federation fields a subgraph server adds to its SDL to execute it. */
 const SUBGRAPH_RUNTIME_SDL = `

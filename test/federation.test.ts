@@ -3,14 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import { buildSchema, parse, Kind, ObjectTypeDefinitionNode } from "graphql";
 import {
-    FederationGateway, FederationGatewayArgs, gatewayPeer, composeSupergraph, regionalSubgraphSdl, regionRootField, subgraphUrl,
-} from "../components/federation-gateway";
-import { SubgraphDefinition } from "../components/federation/compose";
-import { SovereigntyError, ValidationError } from "../components/errors";
-import { TABLE_CATALOG, TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/sovereignty";
+    FederationGateway, FederationGatewayArgs, gatewayPeer, composeSupergraph, regionalSubgraphSdl, regionRootField,
+    subgraphUrl,
+} from "../components/federation-gateway/federation-gateway";
+import { SubgraphDefinition } from "../components/federation-gateway/internal/compose";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
+import { TABLE_CATALOG, TAG_CLASSIFICATION, TAG_RESIDENCY } from "../components/shared/sovereignty";
 import { SynthError, SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
-import { GATEWAY_PORT } from "../components/federation/gateway-config";
+import { GATEWAY_PORT } from "../components/federation-gateway/internal/gateway-config";
 
 const LINK = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.3", import: ["@shareable", "@tag"])';
 

@@ -8,9 +8,9 @@ import { synthesize, SynthError, SynthResource, SynthResult } from "../tools/syn
 import { TenantIsolation, TenantIsolationArgs, quotaFor, ResourceFootprint } from "../components/k8s/isolation";
 import { isDefaultDeny, podSecurityLabels } from "../components/k8s/tenancy";
 import { cpuMillicores, formatCpu, formatMemory, memoryBytes } from "../components/k8s/quantities";
-import { blueGreenFootprint } from "../components/bluegreen/footprint";
-import { resolveBlueGreenArgs } from "../components/blue-green-pair";
-import { addonIsolation, ADDON_NAMESPACES } from "../components/regional/addons";
+import { blueGreenFootprint } from "../components/blue-green-pair/internal/footprint";
+import { resolveBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
+import { addonIsolation, ADDON_NAMESPACES } from "../components/regional-cluster/internal/addons";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
 
 const NP = "kubernetes:networking.k8s.io/v1:NetworkPolicy";

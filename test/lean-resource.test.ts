@@ -5,8 +5,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { LeanResource } from "../components/lean-resource";
-import * as dockerResources from "../components/edge/docker-resources";
+import { LeanResource } from "../sdk-internals/lean-resource";
+import * as dockerResources from "../components/edge-site/internal/docker-resources";
 import { SynthResource, synthesize } from "../tools/synth/mock-runtime";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

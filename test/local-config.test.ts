@@ -3,7 +3,7 @@
  * is allowed, before anything is registered; the stack file shipped parses.
  */
 import * as assert from "assert";
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { LOCAL_PASSWORD_ENV, localPassword, parseLocalConfig } from "../stacks/local";
 import { parseLocalPartConfig } from "../stacks/local-parts";
 import { localConfigOf } from "../tools/engine/local-stack";

@@ -1,10 +1,10 @@
 /**
- * components/output-parts.ts: the one-Output forms give what `pulumi.secret` and `pulumi.all` give
+ * sdk-internals/output-parts.ts: the one-Output forms give what `pulumi.secret` and `pulumi.all` give
  * (value, dependencies, unknown and secret state), and a record without Outputs stays plain.
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { collectRecord, secretOutput } from "../components/output-parts";
+import { collectRecord, secretOutput } from "../sdk-internals/output-parts";
 import { synthesize } from "../tools/synth/mock-runtime";
 
 type Parts = { isSecret: Promise<boolean>; isKnown: Promise<boolean>; promise(): Promise<unknown>; allResources(): Promise<Set<pulumi.Resource>> };
@@ -17,7 +17,7 @@ class Thing extends pulumi.CustomResource {
     }
 }
 
-describe("one-Output forms (components/output-parts.ts)", () => {
+describe("one-Output forms (sdk-internals/output-parts.ts)", () => {
     it("collectRecord: a record without Outputs is returned as it is", () => {
         const record = { a: 1, b: "x" };
         assert.strictEqual(collectRecord(record), record);

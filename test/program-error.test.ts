@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import * as util from "util";
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError } from "../components/errors";
+import { SovereigntyError } from "../components/shared/errors";
 import { reportedError } from "../stacks/program-error";
 
 // A frame as source-map-support writes the SDK's own: the shape nodejs/node#64011 loops on.

@@ -1,6 +1,6 @@
 /**
  * One dynamic provider for every PostgreSQL resource (components/postgres/pg-resource.ts,
- * provider-dispatch.ts): every kind registers the same serialised code, and that code, loaded the
+ * components/postgres/providers/dispatch.ts): every kind registers the same serialised code, and that code, loaded the
  * way the Pulumi CLI's provider host loads it, sends each operation to the right provider against
  * real PostgreSQL, hides `__kind` from it, keeps `__kind` in what is stored, and handles state
  * written by the earlier per-kind providers.
@@ -10,10 +10,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { LocalPgCluster, startLocalPg } from "../tools/local-pg/cluster";
 import { synthesize } from "../tools/synth/mock-runtime";
 import { loadSerializedProvider } from "../tools/demo/engine";
-import { PostgresDatabase, postgresDatabaseProvider } from "../components/postgres/database";
-import { CatalogTables } from "../components/replication/schema-provider";
+import { PostgresDatabase } from "../components/postgres/database";
+import { postgresDatabaseProvider } from "../components/postgres/providers/database";
+import { CatalogTables } from "../components/replication/catalog-tables";
 import { ConnectRestriction } from "../components/replication/connect-restriction";
-import { KIND_KEY } from "../components/postgres/provider-dispatch";
+import { KIND_KEY } from "../components/postgres/providers/dispatch";
 
 const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const CONNECTION = { host: "10.0.0.5", port: 5432, database: "postgres", user: "postgres", password: "not-a-real-one", ssl: "disable" as const };

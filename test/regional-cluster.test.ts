@@ -1,12 +1,12 @@
 import * as assert from "assert";
 import { synthesize, SynthError, SynthResource, SynthResult, REDACTED } from "../tools/synth/mock-runtime";
-import { RegionalCluster, RegionalClusterArgs } from "../components/regional-cluster";
-import { capacityParameters, regionalReplicationCapacity } from "../components/replication-capacity";
-import { ADDON_NAMESPACES, ADDON_POD_SECURITY, CHARTS } from "../components/regional/addons";
-import { awsSubnetCidrs } from "../components/regional/aws";
-import { azureSubnetCidrs } from "../components/regional/azure";
+import { RegionalCluster, RegionalClusterArgs } from "../components/regional-cluster/regional-cluster";
+import { capacityParameters, regionalReplicationCapacity } from "../components/replication/capacity";
+import { ADDON_NAMESPACES, ADDON_POD_SECURITY, CHARTS } from "../components/regional-cluster/internal/addons";
+import { awsSubnetCidrs } from "../components/regional-cluster/internal/aws";
+import { azureSubnetCidrs } from "../components/regional-cluster/internal/azure";
 import { POD_SECURITY_EXCEPTION_ANNOTATION, isDefaultDeny } from "../components/k8s/tenancy";
-import { ZONE_RULES } from "../components/sovereignty";
+import { ZONE_RULES } from "../components/shared/sovereignty";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
 import { evaluatePolicies } from "../tools/policy/evaluate";
 

@@ -1,8 +1,9 @@
 import * as assert from "assert";
-import { ValidationError } from "../components/errors";
+import { ValidationError } from "../components/shared/errors";
 import {
-    assertReplicationCapacity, capacityParameters, edgeReplicationCapacity, regionalReplicationCapacity, ReplicationCapacity,
-} from "../components/replication-capacity";
+    assertReplicationCapacity, capacityParameters, edgeReplicationCapacity, regionalReplicationCapacity,
+    ReplicationCapacity,
+} from "../components/replication/capacity";
 
 /** [slots, walSenders, logicalWorkers, workerProcesses] */
 const numbers = (c: ReplicationCapacity) => [c.maxReplicationSlots, c.maxWalSenders, c.maxLogicalReplicationWorkers, c.maxWorkerProcesses];

@@ -9,11 +9,11 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { parseStackConfig } from "../stacks/config";
-import { FACILITY_ID_PATTERN } from "../components/edge/args";
+import { FACILITY_ID_PATTERN } from "../components/edge-site/args";
 import { SITES, defaultTenantCount, facilityId, fleetConfig, generateFacilities, generateTenants } from "../bench/synth/fleet-config";
 import { RecordedRead, STACK_REFERENCE_TYPE, registrationOrder, replayInputs, replayProgram, withDeclaredProperties } from "../bench/synth/replay";
 import { HEADER, Measurement, growth, perFacility, tableRows } from "../bench/synth/report";
-import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../stacks/sdk-tuning";
+import { DEFAULT_STACK_CAPTURE, SHORT_STACK_FRAMES, resolveStackCapture, tuneSdkRegistration } from "../sdk-internals/sdk-tuning";
 import { SynthResource, SynthResult, synthesize } from "../tools/synth/mock-runtime";
 import type { WorkerResult } from "../bench/synth/protocol";
 import { main as benchMain, medianRun, projectNodeArgs } from "../bench/synth/main";
@@ -250,7 +250,7 @@ describe("bench/synth repeated runs", () => {
     });
 });
 
-describe("stack capture setting (stacks/sdk-tuning.ts)", () => {
+describe("stack capture setting (sdk-internals/sdk-tuning.ts)", () => {
     const resource = pulumi.Resource as unknown as { callsites: () => { file?: string; line?: number }[] };
     afterEach(() => tuneSdkRegistration("sdk"));
 

@@ -10,14 +10,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { Kind, parse } from "graphql";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { REDACTED, synthesize, SynthError, SynthResource, SynthResult } from "../tools/synth/mock-runtime";
-import { Topology, topologyToMermaid } from "../tools/synth/topology";
+import { Topology, topologyToMermaid } from "../stacks/topology-model";
 import { runStack } from "../stacks/program";
 import { Config, configOf, editObject } from "./support/stack-config";
 import { parseStackConfig } from "../stacks/config";
-import { AGGREGATE_TABLES, EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName, peeringPublicationName } from "../stacks/mesh";
+import {
+    AGGREGATE_TABLES, EDGE_REPLICATION, PEERING_DATABASE, colourNodeName, edgeCapacity, edgeNodeName, peeringNodeName,
+    peeringPublicationName,
+} from "../stacks/mesh";
 import { planRegional } from "../stacks/regional";
-import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../components/sovereignty";
-import { SovereigntyError, ValidationError } from "../components/errors";
+import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../components/shared/sovereignty";
+import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { checkedPeering } from "../stacks/peers";
 import { checkedEdgeStackOutputs, declaredFacility } from "../stacks/facility-endpoints";
 

@@ -12,7 +12,7 @@ import type { SynthResource, SynthResult } from "../tools/synth/mock-runtime";
 import { cpuMillicores, memoryBytes } from "../components/k8s/quantities";
 import { TENANT_LABEL } from "../components/k8s/tenancy";
 import { APP_NAMESPACE, APP_SPECS } from "../stacks/apps";
-import { ADDON_NAMESPACES } from "../components/regional/addons";
+import { ADDON_NAMESPACES } from "../components/regional-cluster/internal/addons";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["us-east", "eu-central", "apac"];

@@ -8,7 +8,7 @@ import * as path from "path";
 import { REDACTED, synthesize, SynthError, SynthResource, SynthResult } from "../tools/synth/mock-runtime";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { runStack } from "../stacks/program";
-import { isAwsRegionAllowed, isAzureLocationAllowed, isGlobalAwsType, TAG_RESIDENCY, Zone } from "../components/sovereignty";
+import { isAwsRegionAllowed, isAzureLocationAllowed, isGlobalAwsType, TAG_RESIDENCY, Zone } from "../components/shared/sovereignty";
 
 const ROOT = path.join(__dirname, "..");
 

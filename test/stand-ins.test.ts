@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { StandIn } from "../tools/engine/stand-ins/provider";
-import { STAND_IN_PACKAGES, pluginVersion, writePreviewableVariant, writeStandInPlugins } from "../tools/engine/stand-ins";
+import { STAND_IN_PACKAGES, pluginVersion, writePreviewableVariant, writeStandInPlugins } from "../tools/engine/stand-ins/index";
 import { rawConfigOf } from "../tools/engine/local-stack";
 
 describe("STAND-IN cloud plugins (preview only)", () => {

@@ -2,8 +2,8 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ValidationError } from "../components/errors";
-import { Topology, topologyToMermaid } from "../tools/synth/topology";
+import { ValidationError } from "../components/shared/errors";
+import { Topology, topologyToMermaid } from "../stacks/topology-model";
 import { step } from "../tools/synth/steps/topology";
 import type { SynthResult } from "../tools/synth/mock-runtime";
 
@@ -108,6 +108,11 @@ describe("topology diagram (Mermaid)", () => {
             await step.run(context({}));
             assert.ok(!fs.existsSync(path.join(dir, "us-east.mmd")));
             assert.match(logs[0], /exports no `topology` output/);
+            // The local stack's output is its mesh's topology (nodes by name): no diagram, no failure.
+            const mesh = { nodes: [{ name: "edge_la", zone: "us", role: "edge", host: "127.0.0.1", port: 5432, database: "d", user: "u" }], flows: [] };
+            await step.run(context({ topology: mesh }));
+            assert.ok(!fs.existsSync(path.join(dir, "us-east.mmd")));
+            assert.match(logs[1], /exports a replication mesh topology, not a stack topology/);
             await step.run(context({ topology: usEast() }));
             assert.strictEqual(fs.readFileSync(path.join(dir, "us-east.mmd"), "utf8"), mmd);
         } finally {

@@ -14,7 +14,7 @@
  */
 import * as fs from "fs";
 import { PgConnection, withClient } from "../components/postgres/connection";
-import { MeshTopology, formatMeshStatus, hasProblems, meshStatus } from "../components/replication/status";
+import { MeshTopology, formatMeshStatus, hasProblems, meshStatus } from "../ops/replication/status";
 import { exporterQueriesYaml, meshPrometheusRuleYaml } from "../components/replication/alerts";
 import { runCli } from "./run-cli";
 

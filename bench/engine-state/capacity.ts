@@ -1,5 +1,5 @@
 /** Replication capacity of the benchmark's two servers for N edges (the program declares it, the driver starts the servers with it). */
-import { ReplicationCapacity, edgeReplicationCapacity, regionalReplicationCapacity } from "../../components/replication-capacity";
+import { ReplicationCapacity, edgeReplicationCapacity, regionalReplicationCapacity } from "../../components/replication/capacity";
 
 export function fleetCapacity(edges: number): { edge: ReplicationCapacity; region: ReplicationCapacity } {
     return {

@@ -7,9 +7,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { PostgresDatabase } from "../../components/postgres/database";
-import { ReplicationMesh } from "../../components/replication-mesh";
-import { MeshNode } from "../../components/replication/types";
-import { tablesOfClass } from "../../components/sovereignty";
+import { ReplicationMesh } from "../../components/replication/replication-mesh";
+import { MeshNode } from "../../components/replication/args";
+import { tablesOfClass } from "../../components/shared/sovereignty";
 import { LOCAL_SUPERUSER, derivedReplicationPassword, localPassword } from "../../stacks/local";
 import { fleetCapacity } from "./capacity";
 

@@ -4,11 +4,11 @@
  * facilities and tenants replaced by a generated fleet. Pure: config in, config out.
  *
  * Facility ids follow the stack's pattern (`facility-<site>-<nnn>`, see
- * components/edge/args.ts FACILITY_ID_PATTERN): sites cycle through a list of US site codes and
+ * components/edge-site/args.ts FACILITY_ID_PATTERN): sites cycle through a list of US site codes and
  * number 001-999 within each site, so any N up to SITES.length × 999 is valid without changing
  * the shape of an id; past that the site code takes a numeric suffix (`la2`).
  */
-import { EDGE_SIZE_TIERS } from "../../components/edge/sizes";
+import { EDGE_SIZE_TIERS } from "../../components/edge-site/sizes";
 
 /** How the fleet is deployed: EdgeSites inside the regional stack, or the regional stack alone (each facility its own edge stack). */
 export const FLEET_MODES = ["inline", "regional"] as const;

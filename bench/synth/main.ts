@@ -20,7 +20,8 @@ import { FLEET_MODES, FleetMode, fleetConfig } from "./fleet-config";
 import { HEADER, Measurement, growth, markdownTable, tableRows, textTable } from "./report";
 import type { MeasurementKind, WorkerFailure, WorkerRequest, WorkerResult } from "./protocol";
 import type { ReplayWiring } from "./replay";
-import { STACK_CAPTURE_MODES, StackCapture } from "../../stacks/sdk-tuning";
+import { STACK_CAPTURE_MODES, StackCapture } from "../../sdk-internals/sdk-tuning";
+import { runCli } from "../../tools/run-cli";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_FACILITIES = [10, 100, 1000];
@@ -44,7 +45,7 @@ const USAGE = `usage: npm run bench:synth -- [options]
                            each facility its own edge stack); repeatable (default both)
   --no-baseline            skip the bare-SDK replays (plain and wired, bench/synth/replay.ts)
   --runtime <r>            js (compile with tsc, run plain node; default) or ts-node
-  --stack-capture <m>      SDK stack capture (stacks/sdk-tuning.ts): sdk, short (default) or off
+  --stack-capture <m>      SDK stack capture (sdk-internals/sdk-tuning.ts): sdk, short (default) or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
   --node-flags="<flags>"   V8/node flags for the measured processes (default: Pulumi.yaml's nodeargs,
                            as pulumi up runs the program, and a heap ceiling: "${DEFAULT_NODE_FLAGS}")
@@ -253,12 +254,4 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => { process.exitCode = code; },
-        (err: unknown) => {
-            console.error(err instanceof Error ? err.stack ?? err.message : String(err));
-            process.exitCode = 1;
-        },
-    );
-}
+runCli(module, main);

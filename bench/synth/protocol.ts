@@ -1,5 +1,5 @@
 /** Messages between the benchmark driver (main.ts) and a measurement process (worker.ts). */
-import type { StackCapture } from "../../stacks/sdk-tuning";
+import type { StackCapture } from "../../sdk-internals/sdk-tuning";
 import type { ReplayWiring } from "./replay";
 
 export type MeasurementKind = "library" | "baseline";
@@ -16,7 +16,7 @@ export interface WorkerRequest {
     wiring?: ReplayWiring;
     /** Error.stackTraceLimit for the whole process; undefined = node's default (10). */
     stackTraceLimit?: number;
-    /** The SDK stack-capture setting (stacks/sdk-tuning.ts); undefined = its default. */
+    /** The SDK stack-capture setting (sdk-internals/sdk-tuning.ts); undefined = its default. */
     stackCapture?: StackCapture;
 }
 

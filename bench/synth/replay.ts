@@ -26,7 +26,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { SynthResource, SynthResult } from "../../tools/synth/mock-runtime";
-import { EDGE_SITE_TYPE } from "../../components/edge-site";
+import { EDGE_SITE_TYPE } from "../../components/edge-site/edge-site";
 import { nextTurn, startsTurn } from "../../stacks/edge-sites";
 
 const PROVIDER_TYPE_PREFIX = "pulumi:providers:";

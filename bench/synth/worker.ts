@@ -90,7 +90,7 @@ async function measure(request: WorkerRequest): Promise<WorkerResult> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { replayProgram } = require("./replay") as typeof import("./replay");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { tuneSdkRegistration } = require("../../stacks/sdk-tuning") as typeof import("../../stacks/sdk-tuning");
+    const { tuneSdkRegistration } = require("../../sdk-internals/sdk-tuning") as typeof import("../../sdk-internals/sdk-tuning");
     tuneSdkRegistration(request.stackCapture);
 
     const declared = request.kind === "library" ? recordDeclaredProperties() : undefined;

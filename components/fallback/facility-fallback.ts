@@ -17,11 +17,11 @@
  * new edge from the region. See seed.ts for the data side and docs/dr.md for the runbook.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError, oneOf } from "../errors";
-import type { ReplicationMesh } from "../replication-mesh";
+import { ValidationError, oneOf } from "../shared/errors";
+import type { ReplicationMesh } from "../replication/replication-mesh";
 import type { PgConnectionInput } from "../postgres/connection";
 import { assertSqlIdentifier } from "../postgres/sql";
-import { FacilitySeed } from "./seed-provider";
+import { FacilitySeed } from "./facility-seed";
 import { FacilityMode, fallbackLoginUser, fallbackNodeName } from "./plan";
 
 export interface FacilityFallbackArgs {

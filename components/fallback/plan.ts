@@ -16,9 +16,9 @@
  * Pure: no Pulumi runtime, no connections. The mesh's own validation (sovereignty, loops,
  * capacity) runs on the result as on any other plan.
  */
-import { SovereigntyError, ValidationError, oneOf } from "../errors";
-import type { Zone } from "../sovereignty";
-import type { MeshFlow, NodeRole } from "../replication/types";
+import { SovereigntyError, ValidationError, oneOf } from "../shared/errors";
+import type { Zone } from "../shared/sovereignty";
+import type { MeshFlow, NodeRole } from "../replication/args";
 
 /** Who writes a facility's operational rows. */
 export type FacilityMode = "edge" | "fallback" | "return";

@@ -13,7 +13,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 import { assertDns1123Label } from "./names";
 import { assertCpuQuantity, assertIpv4Cidr, assertMemoryQuantity, formatCpu, formatMemory } from "./quantities";
 import { DEFAULT_DENY_POLICY } from "./tenancy";

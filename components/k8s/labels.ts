@@ -2,7 +2,7 @@
  * The recommended `app.kubernetes.io/*` labels, in one place, so every object of the library is
  * labelled the same way (and the policy pack and dashboards can rely on them).
  */
-import { DataClassification, residencyTags, Zone } from "../sovereignty";
+import { DataClassification, residencyTags, Zone } from "../shared/sovereignty";
 
 export const PART_OF = "agogsaas";
 

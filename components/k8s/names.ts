@@ -2,7 +2,7 @@
  * Kubernetes naming rules, checked at program time so a bad name fails with the field named
  * instead of as an API server error halfway through an update.
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -2,7 +2,7 @@
  * Checks of the values Kubernetes and cloud networks take as strings: resource quantities and
  * IPv4 CIDRs. Each throws a ValidationError naming the field.
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 
 const CPU_QUANTITY = /^(\d+m|\d+(\.\d+)?)$/;
 const MEMORY_QUANTITY = /^\d+(Ki|Mi|Gi|Ti|k|M|G|T)?$/;

@@ -5,7 +5,7 @@
  * facilities each Output the SDK builds (about thirty promises it tracks) counts:
  *
  * - one wrapper per distinct value object (a wrapper handed back in is returned as it is);
- * - an Output: one new Output marked secret (components/output-parts.ts); `pulumi.secret(output)`
+ * - an Output: one new Output marked secret (sdk-internals/output-parts.ts); `pulumi.secret(output)`
  *   first runs `pulumi.output(output)`, which adds a copy and an apply (about three times the
  *   promises, measured in docs/scale.md);
  * - a flat record whose Outputs are all top-level fields (a connection: plain host and user, a
@@ -17,7 +17,7 @@
  * unknown whenever a part of the value is unknown, as `pulumi.secret` would be.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { collectRecord, secretOutput } from "../output-parts";
+import { collectRecord, secretOutput } from "../../sdk-internals/output-parts";
 
 const wrapped = new WeakMap<object, pulumi.Output<unknown>>();
 const wrappers = new WeakSet<object>();

@@ -10,7 +10,7 @@
  *
  * Free of Pulumi imports: dynamic providers serialise the code they call.
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 
 /** Lower-case letter or underscore, then lower-case letters, digits, underscores; at most 63 bytes (NAMEDATALEN - 1). */
 export const SQL_IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;

@@ -8,7 +8,7 @@
  * collectors a given exporter version ships.
  */
 import { stringify } from "yaml";
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 
 /** Thresholds; every field optional with its default. */
 export interface MeshAlertThresholds {

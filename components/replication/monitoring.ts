@@ -17,12 +17,13 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
 import * as random from "@pulumi/random";
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 import { assertDns1123Label } from "../k8s/names";
-import type { RegionalCluster } from "../regional-cluster";
+import type { RegionalCluster } from "../regional-cluster/regional-cluster";
 import type { PgConnectionInput } from "../postgres/connection";
 import { assertSqlIdentifier } from "../postgres/sql";
-import { MonitoringRole, assertMonitoringRoleName } from "../postgres/monitoring-role";
+import { MonitoringRole } from "../postgres/monitoring-role";
+import { assertMonitoringRoleName } from "../postgres/providers/monitoring-role";
 import { MeshAlertThresholds, assertEdgeNodePattern, exporterQueriesYaml, meshAlertRules } from "./alerts";
 
 /** Pinned chart (values shape: config.datasource, config.extraArgs, extraVolumes, serviceMonitor). Bump deliberately. */

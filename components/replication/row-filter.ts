@@ -14,7 +14,7 @@
  *
  * Free of Pulumi imports (used inside dynamic providers).
  */
-import { ValidationError } from "../errors";
+import { ValidationError } from "../shared/errors";
 import { assertSqlIdentifier, ident, sqlLiteral, SqlScalar } from "../postgres/sql";
 
 /** Keep rows whose `column` equals one value. */

@@ -9,7 +9,7 @@
  *
  * Pure: no Pulumi imports.
  */
-import { TABLE_CATALOG, assertKnownTables } from "../sovereignty";
+import { TABLE_CATALOG, assertKnownTables } from "../shared/sovereignty";
 import { ident } from "../postgres/sql";
 
 /** Column types by name; `*_id` columns are text and `*_at` columns timestamptz unless listed. */

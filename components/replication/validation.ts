@@ -28,16 +28,17 @@
  *
  * Pure: no Pulumi runtime imports.
  */
-import { ValidationError, oneOf } from "../errors";
-import { TABLE_CATALOG, assertKnownTables, assertTablesMayFlow, assertZone } from "../sovereignty";
-import { POSTGRES_DEFAULTS, ReplicationCapacity, assertReplicationCapacity } from "../replication-capacity";
+import { ValidationError, oneOf } from "../shared/errors";
+import { TABLE_CATALOG, assertKnownTables, assertTablesMayFlow, assertZone } from "../shared/sovereignty";
+import { POSTGRES_DEFAULTS, ReplicationCapacity, assertReplicationCapacity } from "./capacity";
 import { assertSqlIdentifier } from "../postgres/sql";
 import { assertRowFilter } from "./row-filter";
 import { RowFilter } from "./row-filter";
 import { flowObjectName, publicationReaderRoleName, replicationRoleName } from "./naming";
 import {
-    DEFAULT_FLOW_OPTIONS, FlowOptions, MeshFlow, MeshNode, MeshPublication, NODE_ROLES, PUBLISH_ACTIONS, PlannedFlow, PlannedPublication, PublishAction,
-} from "./types";
+    DEFAULT_FLOW_OPTIONS, FlowOptions, MeshFlow, MeshNode, MeshPublication, NODE_ROLES, PUBLISH_ACTIONS, PlannedFlow,
+    PlannedPublication, PublishAction,
+} from "./args";
 
 /** Longest node name: `mesh_<from>_to_<to>` must fit PostgreSQL's 63-byte names. */
 export const MAX_NODE_NAME_LENGTH = 26;
@@ -300,7 +301,7 @@ function assertCapacity(nodes: Map<string, MeshNode>, flows: PlannedFlow[], publ
         if (incoming > capacity.maxLogicalReplicationWorkers) {
             throw new ValidationError(`${field}.maxLogicalReplicationWorkers`,
                 `${where} would apply ${incoming} subscriptions but max_logical_replication_workers is ${capacity.maxLogicalReplicationWorkers}`,
-                "raise the capacity (see replication-capacity.ts) or move flows");
+                "raise the capacity (see capacity.ts) or move flows");
         }
         // Slots of other stacks' subscribers to the publications offered here count too.
         const outgoing = outgoingOf(members) + publications.filter((p) => members.includes(p.node)).reduce((sum, p) => sum + p.subscribers, 0);
@@ -308,7 +309,7 @@ function assertCapacity(nodes: Map<string, MeshNode>, flows: PlannedFlow[], publ
         if (outgoing > slotsAndSenders) {
             throw new ValidationError(`${field}.maxReplicationSlots`,
                 `${where} would publish ${outgoing} flows but max_replication_slots/max_wal_senders allow ${slotsAndSenders}`,
-                "raise the capacity (see replication-capacity.ts) or move flows");
+                "raise the capacity (see capacity.ts) or move flows");
         }
     }
 }

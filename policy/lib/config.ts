@@ -4,7 +4,7 @@
  * offline evaluator's `--zone`/`--stack`) says which zone the stack belongs to.
  */
 import type { PolicyConfigSchema } from "@pulumi/policy";
-import { ZONES, Zone, assertZone } from "../../components/sovereignty";
+import { ZONES, Zone, assertZone } from "../../components/shared/sovereignty";
 
 /** Config schema of a policy that needs the stack's zone (required: no zone, no verdict). */
 export const ZONE_CONFIG_SCHEMA: PolicyConfigSchema = {

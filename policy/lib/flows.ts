@@ -4,7 +4,7 @@
  * `zone`/`Zone`, e.g. `publisherZone`, `subscriber.zone`, `from.zone`) are its endpoints' zones.
  * Used for the replication subscriptions (dynamic resources) and the federation gateway config.
  */
-import { ZONES, Zone, isZone, mayCrossZones } from "../../components/sovereignty";
+import { ZONES, Zone, isZone, mayCrossZones } from "../../components/shared/sovereignty";
 import { Props, UNKNOWN, asString, isRecord, knownView } from "./props";
 
 export interface Flow {

@@ -3,7 +3,7 @@
  * per-resource `region`, Azure `location`) or else its provider's (`aws:region`,
  * `azure-native:location`; the engine hands policies the default provider too).
  */
-import { Zone, isGlobalAwsType, normaliseAzureLocation, zoneOfAwsRegion, zoneOfAzureLocation } from "../../components/sovereignty";
+import { Zone, isGlobalAwsType, normaliseAzureLocation, zoneOfAwsRegion, zoneOfAzureLocation } from "../../components/shared/sovereignty";
 import { Props, asString, packageOf } from "./props";
 
 /** What placement needs of the engine's args (resource args and stack resources alike). */

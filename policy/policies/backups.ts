@@ -11,8 +11,8 @@
  *   (`agogsaas.backup-target-cloud`, `agogsaas.backup-target-region`); the target must be in the zone.
  */
 import { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { AZURE_PAIRED_LOCATIONS, Zone } from "../../components/sovereignty";
-import { BACKUP_TARGET_LABELS } from "../../components/edge/backup";
+import { AZURE_PAIRED_LOCATIONS, Zone } from "../../components/shared/sovereignty";
+import { BACKUP_TARGET_LABELS } from "../../components/edge-site/internal/backup";
 import { ZONE_CONFIG_SCHEMA, configuredZone } from "../lib/config";
 import { Cloud, placementOf, zoneOfPlace } from "../lib/placement";
 import { Props, asArray, asString, isRecord, regionOfArn, whenKnown } from "../lib/props";

@@ -8,7 +8,7 @@
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import * as YAML from "yaml";
-import { DATA_CLASSIFICATIONS, DataClassification, TABLE_CATALOG, Zone, isZone, mayCrossZones } from "../../components/sovereignty";
+import { DATA_CLASSIFICATIONS, DataClassification, TABLE_CATALOG, Zone, isZone, mayCrossZones } from "../../components/shared/sovereignty";
 import { OPTIONAL_ZONE_CONFIG_SCHEMA, optionalZone } from "../lib/config";
 import { Props, UNKNOWN, asArray, asString, isRecord, knownView } from "../lib/props";
 

@@ -4,7 +4,7 @@
  * as in awsguard and region-deny SCPs. A region unknown during preview is checked when known.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { ZONE_RULES } from "../../components/sovereignty";
+import { ZONE_RULES } from "../../components/shared/sovereignty";
 import { ZONE_CONFIG_SCHEMA, configuredZone } from "../lib/config";
 import { CLOUDS, Cloud, cloudOf, placementOf } from "../lib/placement";
 

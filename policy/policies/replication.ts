@@ -6,7 +6,7 @@
  * in the us stack naming only an eu publisher still crosses zones.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { TABLE_CATALOG, ZONES, tablesOfClass } from "../../components/sovereignty";
+import { TABLE_CATALOG, ZONES, tablesOfClass } from "../../components/shared/sovereignty";
 import { OPTIONAL_ZONE_CONFIG_SCHEMA, optionalZone } from "../lib/config";
 import { Flow, findFlows, refusedTables } from "../lib/flows";
 

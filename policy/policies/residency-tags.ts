@@ -6,7 +6,7 @@
  * residency tag is never rewritten: it says someone believes the data belongs elsewhere.
  */
 import { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
-import { DATA_CLASSIFICATIONS, TAG_CLASSIFICATION, TAG_RESIDENCY, residencyTags } from "../../components/sovereignty";
+import { DATA_CLASSIFICATIONS, TAG_CLASSIFICATION, TAG_RESIDENCY, residencyTags } from "../../components/shared/sovereignty";
 import { ZONE_CONFIG_SCHEMA, configuredZone } from "../lib/config";
 import { addLabels, isDataStore, labelsOf } from "../lib/data-stores";
 
@@ -20,7 +20,7 @@ export const residencyTagPolicies: ResourceValidationPolicy[] = [
         enforcementLevel: "mandatory",
         configSchema: ZONE_CONFIG_SCHEMA,
         remediationSteps:
-            "Tag the store with residencyTags(zone, classification) from components/sovereignty.ts, or run the pack " +
+            "Tag the store with residencyTags(zone, classification) from components/shared/sovereignty.ts, or run the pack " +
             "with this policy at enforcement level `remediate` to add the missing tags.",
         validateResource: (args, reportViolation) => {
             if (!isDataStore(args.type)) return args.notApplicable("not a data store");

@@ -6,8 +6,8 @@
  */
 import * as assert from "assert";
 import { withClient, PgConnection } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { reattachEdge } from "../../components/replication/reattach";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { reattachEdge } from "../../components/replication/providers/reattach";
 import { startLocalPg, LocalPgCluster } from "../../tools/local-pg/cluster";
 import { EDGE, FACILITY, ORDERS_OUT, REGION, runEdgeRestoreDrill, wireFlow } from "../../tools/dr/edge-restore-drill";
 import { restoreBaseBackup } from "../../tools/dr/physical-backup";

@@ -1,5 +1,5 @@
 /**
- * Regional failover (tools/dr/regional-failover-drill.ts, components/replication/failover.ts):
+ * Regional failover (tools/dr/regional-failover-drill.ts, ops/replication/failover.ts):
  * the sovereignty rule for failover targets, the command's refusals before anything starts, and
  * the drill on real PostgreSQL 16 (streaming standby promoted, the edge's flows re-based on it).
  */
@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { SovereigntyError, ValidationError } from "../../components/errors";
-import { TABLE_NAMES, assertFailoverTarget, assertStandbyRegion, tablesOfClass } from "../../components/sovereignty";
+import { SovereigntyError, ValidationError } from "../../components/shared/errors";
+import { TABLE_NAMES, assertFailoverTarget, assertStandbyRegion, tablesOfClass } from "../../components/shared/sovereignty";
 import { checkFailoverTarget, main, runRegionalFailoverDrill } from "../../tools/dr/regional-failover-drill";
 import { main as failoverCommand } from "../../tools/dr/failover";
 

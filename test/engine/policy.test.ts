@@ -10,10 +10,10 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { Zone, assertZone } from "../../components/sovereignty";
+import { Zone, assertZone } from "../../components/shared/sovereignty";
 import { packArgs } from "../../policy/pack";
 import { CHECKOUT, ensureStack, pulumi } from "../../tools/engine/cli";
-import { standInPath, writePreviewableVariant, writeStandInPlugins } from "../../tools/engine/stand-ins";
+import { standInPath, writePreviewableVariant, writeStandInPlugins } from "../../tools/engine/stand-ins/index";
 import { LocalStack } from "../../tools/engine/local-stack";
 import { policyConfigForZone, stackOptions } from "../../tools/policy/stack-options";
 

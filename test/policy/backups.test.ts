@@ -2,9 +2,9 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as azure from "@pulumi/azure-native";
 import * as docker from "@pulumi/docker";
-import { EdgeSite } from "../../components/edge-site";
-import { BACKUP_TARGET_LABELS } from "../../components/edge/backup";
-import { residencyTags } from "../../components/sovereignty";
+import { EdgeSite } from "../../components/edge-site/edge-site";
+import { BACKUP_TARGET_LABELS } from "../../components/edge-site/internal/backup";
+import { residencyTags } from "../../components/shared/sovereignty";
 import { assertViolations, evaluateProgram } from "./helpers";
 
 const POLICY = "backups-stay-in-zone";

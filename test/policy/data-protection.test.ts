@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as azure from "@pulumi/azure-native";
-import { residencyTags } from "../../components/sovereignty";
+import { residencyTags } from "../../components/shared/sovereignty";
 import { assertViolations, evaluateProgram } from "./helpers";
 
 const tags = residencyTags("us", "personal");

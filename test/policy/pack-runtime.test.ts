@@ -1,7 +1,7 @@
 /**
  * The real pack, run as the Pulumi CLI runs it: `@pulumi/pulumi/cmd/run-policy-pack` started in
  * `policy/` (TypeScript compiled by ts-node with type checking, the import of
- * ../components/sovereignty.ts resolved), serving the analyzer gRPC protocol. This test plays the
+ * ../components/shared/sovereignty.ts resolved), serving the analyzer gRPC protocol. This test plays the
  * engine: it configures the pack with a zone and sends Analyze requests, so the pack's loading,
  * config schema and verdicts are checked against the same SDK server the CLI talks to.
  */

@@ -1,10 +1,10 @@
 import * as assert from "assert";
-import { Subscription } from "../../components/replication/subscription-provider";
-import { Publication, publicationResourceInputs } from "../../components/replication/publication-provider";
-import { subscriptionResourceInputs } from "../../components/replication/subscription-provider";
-import { catalogTablesResourceInputs } from "../../components/replication/schema-provider";
-import { ReplicationBundle } from "../../components/replication/bundle-provider";
-import { Zone } from "../../components/sovereignty";
+import { Subscription } from "../../components/replication/subscription";
+import { Publication, publicationResourceInputs } from "../../components/replication/publication";
+import { subscriptionResourceInputs } from "../../components/replication/subscription";
+import { catalogTablesResourceInputs } from "../../components/replication/catalog-tables";
+import { ReplicationBundle } from "../../components/replication/bundle";
+import { Zone } from "../../components/shared/sovereignty";
 import { assertViolations, evaluateProgram } from "./helpers";
 
 const POLICY = "replication-cross-zone-aggregates-only";

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as k8s from "@pulumi/kubernetes";
-import { residencyTags } from "../../components/sovereignty";
+import { residencyTags } from "../../components/shared/sovereignty";
 import { assertViolations, evaluateProgram } from "./helpers";
 
 const POLICY = "data-store-residency-tags";

@@ -9,11 +9,13 @@
 import * as assert from "assert";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { BundleItem, ReplicationBundleInputs, ReplicationBundleState, replicationBundleProvider } from "../../components/replication/bundle-provider";
-import { catalogTablesProvider, ensureCatalogTables, existingTables } from "../../components/replication/schema-provider";
-import { replicationRoleProvider, readReplicationRole } from "../../components/replication/role-provider";
-import { publicationProvider, readPublication } from "../../components/replication/publication-provider";
-import { subscriptionProvider, readSubscription } from "../../components/replication/subscription-provider";
+import {
+    BundleItem, ReplicationBundleInputs, ReplicationBundleState, replicationBundleProvider,
+} from "../../components/replication/providers/bundle";
+import { catalogTablesProvider, ensureCatalogTables, existingTables } from "../../components/replication/providers/catalog-tables";
+import { replicationRoleProvider, readReplicationRole } from "../../components/replication/providers/role";
+import { publicationProvider, readPublication } from "../../components/replication/providers/publication";
+import { subscriptionProvider, readSubscription } from "../../components/replication/providers/subscription";
 import { replicationRoleName } from "../../components/replication/naming";
 import { ManualFlow, insertOrders, publicationInputs, roleInputs, subscriptionInputs, tableDigest, waitInStep } from "./helpers";
 

@@ -3,10 +3,10 @@
  * (tools/local-pg), wait for convergence, compare row counts and checksums.
  */
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { replicationRoleProvider, ReplicationRoleInputs } from "../../components/replication/role-provider";
-import { publicationProvider, PublicationInputs } from "../../components/replication/publication-provider";
-import { subscriptionProvider, SubscriptionInputs } from "../../components/replication/subscription-provider";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { replicationRoleProvider, ReplicationRoleInputs } from "../../components/replication/providers/role";
+import { publicationProvider, PublicationInputs } from "../../components/replication/providers/publication";
+import { subscriptionProvider, SubscriptionInputs } from "../../components/replication/providers/subscription";
 import { replicationRoleName } from "../../components/replication/naming";
 import { RowFilter } from "../../components/replication/row-filter";
 

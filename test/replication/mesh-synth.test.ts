@@ -6,9 +6,9 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { synthesize, SynthError, SynthResult } from "../../tools/synth/mock-runtime";
-import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
-import { MeshFlow, MeshNode } from "../../components/replication/types";
-import { POSTGRES_DEFAULTS } from "../../components/replication-capacity";
+import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication/replication-mesh";
+import { MeshFlow, MeshNode } from "../../components/replication/args";
+import { POSTGRES_DEFAULTS } from "../../components/replication/capacity";
 import { PostgresDatabase } from "../../components/postgres/database";
 
 const ADMIN_PASSWORD = "Adm1n-PLAINTEXT-secret";
@@ -374,7 +374,7 @@ describe("ReplicationMesh (mock runtime)", () => {
         });
 
         it("refuses duplicate item keys in a ReplicationBundle before registering anything", async () => {
-            const { ReplicationBundle } = await import("../../components/replication/bundle-provider");
+            const { ReplicationBundle } = await import("../../components/replication/bundle");
             await assert.rejects(synthesize({ project: "agogsaas", stack: "bundle-bad", program: () => {
                 new ReplicationBundle("b", { bundleName: "b", items: [
                     { key: "tables", kind: "tables", inputs: { connection: conn("x"), tables: ["orders"] } },

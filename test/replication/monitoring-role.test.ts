@@ -6,10 +6,10 @@
 import * as assert from "assert";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { monitoringRoleProvider, readMonitoringRole, MonitoringRoleInputs } from "../../components/postgres/monitoring-role";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
+import { monitoringRoleProvider, readMonitoringRole, MonitoringRoleInputs } from "../../components/postgres/providers/monitoring-role";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
 import { exporterQueries } from "../../components/replication/alerts";
-import { ValidationError } from "../../components/errors";
+import { ValidationError } from "../../components/shared/errors";
 
 const PASSWORD = "monitor-Secret-123";
 const ROLE = "agogsaas_monitor";

@@ -7,7 +7,7 @@
 import * as assert from "assert";
 import { LocalPgCluster, LocalPgInstance, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { meshStatus, SLOT_LOST } from "../../components/replication/status";
+import { meshStatus, SLOT_LOST } from "../../ops/replication/status";
 import { ManualFlow, tableDigest, waitFor, waitInStep, wireFlow } from "./helpers";
 
 const LA = "facility-la-001";

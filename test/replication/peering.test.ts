@@ -13,11 +13,11 @@
 import * as assert from "assert";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { ReplicationMeshArgs } from "../../components/replication-mesh";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { ReplicationMeshArgs } from "../../components/replication/replication-mesh";
 import { applyMesh } from "../../tools/demo/apply-mesh";
 import { CreatedResource, EngineError, destroyCreated } from "../../tools/demo/engine";
-import { tablesOfClass } from "../../components/sovereignty";
+import { tablesOfClass } from "../../components/shared/sovereignty";
 import { waitFor } from "./helpers";
 
 const AGGREGATE = tablesOfClass("aggregate");

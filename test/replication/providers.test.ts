@@ -8,17 +8,18 @@ import * as assert from "assert";
 import { spawnSync } from "child_process";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { publicationProvider, readPublication } from "../../components/replication/publication-provider";
-import { subscriptionProvider, SubscriptionState, readSubscription } from "../../components/replication/subscription-provider";
-import { replicationRoleProvider, readReplicationRole } from "../../components/replication/role-provider";
-import { edgePriorityProvider } from "../../components/replication/edge-priority";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { meshStatus } from "../../components/replication/status";
-import { postgresDatabaseProvider } from "../../components/postgres/database";
-import { prepareSwitch } from "../../components/replication/switch";
+import { publicationProvider, readPublication } from "../../components/replication/providers/publication";
+import { subscriptionProvider, SubscriptionState, readSubscription } from "../../components/replication/providers/subscription";
+import { replicationRoleProvider, readReplicationRole } from "../../components/replication/providers/role";
+import { edgePriorityProvider } from "../../components/replication/providers/edge-priority";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { meshStatus } from "../../ops/replication/status";
+import { postgresDatabaseProvider } from "../../components/postgres/providers/database";
+import { prepareSwitch } from "../../ops/replication/switch";
 import { replicationRoleName } from "../../components/replication/naming";
 import {
-    ManualFlow, ROLE_PASSWORD, insertOrders, publicationInputs, roleInputs, subscriptionInputs, tableDigest, waitFor, waitInStep, wireFlow, withDeadline,
+    ManualFlow, ROLE_PASSWORD, insertOrders, publicationInputs, roleInputs, subscriptionInputs, tableDigest, waitFor,
+    waitInStep, wireFlow, withDeadline,
 } from "./helpers";
 
 const LA = "facility-la-001";
@@ -248,7 +249,7 @@ describe("replication providers on real PostgreSQL", function () {
     it("delete with the publisher down completes, reports the slot left behind, and status lists it as an orphan", async () => {
         const state = (await subscriptionProvider.read!(flow.name, subscriptionInputs(flow) as SubscriptionState)).props;
         await cluster.get("edge").stop();
-        const { dropSubscription } = await import("../../components/replication/subscription-provider");
+        const { dropSubscription } = await import("../../components/replication/providers/subscription");
         const warn = console.warn;
         console.warn = () => undefined;
         let report;

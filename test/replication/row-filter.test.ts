@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import { assertSqlIdentifier, conninfoValue, sqlLiteral } from "../../components/postgres/sql";
 import { normaliseRowFilter, parseRowFilterSql, renderRowFilter } from "../../components/replication/row-filter";
-import { parseConninfo, publisherConninfo } from "../../components/replication/subscription-provider";
+import { parseConninfo, publisherConninfo } from "../../components/replication/providers/subscription";
 import { meshAlertRules, meshPrometheusRule, exporterQueries } from "../../components/replication/alerts";
 
 describe("row filters and SQL rendering", () => {

@@ -14,15 +14,18 @@ import * as assert from "assert";
 import type { Client } from "pg";
 import { LocalPgCluster, startLocalPg } from "../../tools/local-pg/cluster";
 import { PgConnection, newClient, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { replicationRoleProvider } from "../../components/replication/role-provider";
-import { publicationProvider } from "../../components/replication/publication-provider";
-import { subscriptionProvider } from "../../components/replication/subscription-provider";
-import { meshStatus } from "../../components/replication/status";
-import { prepareSwitch } from "../../components/replication/switch";
-import { TableSyncStuckError, readTableSync, waitForTableSync } from "../../components/replication/table-sync";
-import { resyncTables } from "../../components/replication/resync-tables";
-import { ManualFlow, insertOrders, publicationInputs, roleInputs, subscriptionInputs, tableDigest, waitFor, waitInStep, withDeadline } from "./helpers";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { replicationRoleProvider } from "../../components/replication/providers/role";
+import { publicationProvider } from "../../components/replication/providers/publication";
+import { subscriptionProvider } from "../../components/replication/providers/subscription";
+import { meshStatus } from "../../ops/replication/status";
+import { prepareSwitch } from "../../ops/replication/switch";
+import { TableSyncStuckError, readTableSync, waitForTableSync } from "../../components/replication/providers/table-sync";
+import { resyncTables } from "../../components/replication/providers/resync-tables";
+import {
+    ManualFlow, insertOrders, publicationInputs, roleInputs, subscriptionInputs, tableDigest, waitFor, waitInStep,
+    withDeadline,
+} from "./helpers";
 
 const LA = "facility-la-001";
 

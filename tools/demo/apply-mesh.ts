@@ -3,8 +3,8 @@
  * validates the topology and registers its dynamic resources; each is created by its serialized
  * provider against the local servers.
  */
-import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication-mesh";
-import { describeTableState, readTableSync } from "../../components/replication/table-sync";
+import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replication/replication-mesh";
+import { describeTableState, readTableSync } from "../../components/replication/providers/table-sync";
 import { DemoContext, topologyOf } from "./context";
 import { applyProgram, CreatedResource, EngineRun } from "./engine";
 import { formatDuration } from "./narrator";

@@ -2,8 +2,8 @@
  * What every demo step receives: the running servers, the mesh that was applied, and the narrator
  * for context lines. Steps return checks; they never print verdicts themselves.
  */
-import type { ReplicationMeshArgs } from "../../components/replication-mesh";
-import type { MeshTopology } from "../../components/replication/status";
+import type { ReplicationMeshArgs } from "../../components/replication/replication-mesh";
+import type { MeshTopology } from "../../ops/replication/status";
 import { validateMesh } from "../../components/replication/validation";
 import type { LocalStack } from "../engine/local-stack";
 import type { DemoEnvironment } from "./environment";

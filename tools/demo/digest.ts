@@ -8,7 +8,7 @@
  */
 import type { QueryResult, QueryResultRow } from "pg";
 import { ident } from "../../components/postgres/sql";
-import { TABLE_CATALOG } from "../../components/sovereignty";
+import { TABLE_CATALOG } from "../../components/shared/sovereignty";
 import { Check } from "./narrator";
 
 /** Anything that runs a parameterised query: a pg Client or Pool. */

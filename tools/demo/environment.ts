@@ -7,13 +7,13 @@
  *                       would hang a naive CREATE SUBSCRIPTION
  *   eu_central          one instance
  *
- * Replication capacity comes from components/replication-capacity.ts (the same formula the stacks
+ * Replication capacity comes from components/replication/capacity.ts (the same formula the stacks
  * use), so the mesh's capacity validation checks the numbers the servers really run with.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
 import type { PgConnection } from "../../components/postgres/connection";
-import type { ReplicationCapacity } from "../../components/replication-capacity";
+import type { ReplicationCapacity } from "../../components/replication/capacity";
 import { LOCAL_PLACEMENT, LocalServer, derivedReplicationPassword, localCapacity } from "../../stacks/local";
 import { LocalPgCluster, LocalPgInstance, LocalPgOptions, startLocalPg } from "../local-pg/cluster";
 import { DemoNode, DemoNodeConnections } from "../../stacks/local-topology";

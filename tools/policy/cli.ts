@@ -11,7 +11,7 @@
  */
 import * as fs from "fs";
 import { parseArgs } from "util";
-import { assertZone } from "../../components/sovereignty";
+import { assertZone } from "../../components/shared/sovereignty";
 import type { SynthResult } from "../synth/mock-runtime";
 import { EvaluateOptions, PolicyConfigFile, evaluatePolicies, mandatoryViolations } from "./evaluate";
 import { formatViolations } from "./report";

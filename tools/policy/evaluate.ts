@@ -14,17 +14,8 @@
  * preview" (here: in `deferred`).
  */
 import type {
-    EnforcementLevel,
-    Policies,
-    Policy,
-    PolicyConfigSchema,
-    PolicyProviderResource,
-    PolicyResource,
-    PolicyResourceOptions,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
+    EnforcementLevel, Policies, Policy, PolicyConfigSchema, PolicyProviderResource, PolicyResource,
+    PolicyResourceOptions, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
 import type { SynthResource, SynthResult } from "../synth/mock-runtime";
 import { policyProxy } from "../../policy/lib/props";

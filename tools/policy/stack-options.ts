@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Policies } from "@pulumi/policy";
-import { assertZone, Zone } from "../../components/sovereignty";
+import { assertZone, Zone } from "../../components/shared/sovereignty";
 import { loadStackConfigFiles } from "../synth/stack-config";
 import type { EvaluateOptions, PolicyConfigFile } from "./evaluate";
 

@@ -5,7 +5,7 @@
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
-import { ValidationError, oneOf } from "../../components/errors";
+import { ValidationError, oneOf } from "../../components/shared/errors";
 
 export type Role = "requester" | "approver";
 export const ROLES: readonly Role[] = ["requester", "approver"];

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as automation from "@pulumi/pulumi/automation";
-import { assertZone } from "../../components/sovereignty";
+import { assertZone } from "../../components/shared/sovereignty";
 import { packArgs } from "../../policy/pack";
 import { CHECKOUT, LOCAL_PASSPHRASE, engineBinDir, engineEnv } from "../engine/cli";
 import { policyConfigForZone } from "../policy/stack-options";

@@ -2,14 +2,14 @@
  * The new-edge form of the self-service server: a customer asks for an edge computer at a new
  * facility (name and address, the region it reports to, factory network, VPN, hardware tier, IT
  * contact). Each field of the site is checked by the library's own rule for it
- * (components/edge/site.ts, the country against the region's zone), then the whole stack config the
+ * (components/edge-site/site.ts, the country against the region's zone), then the whole stack config the
  * request would write goes through `parseLocalConfig`, so the page shows `pulumi up`'s messages.
  * Errors come back by the library's structured `field`, mapped to the form's inputs.
  */
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { ValidationError } from "../../components/errors";
-import { SITE_LEAF_RULES, SiteLeaf } from "../../components/edge/site";
+import { ValidationError } from "../../components/shared/errors";
+import { SITE_LEAF_RULES, SiteLeaf } from "../../components/edge-site/site";
 import type { RawConfig } from "../../stacks/config";
 import { parseLocalConfig } from "../../stacks/local";
 import { LOCAL_SITE_REGIONS, LocalSite } from "../../stacks/local-sites";

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as YAML from "yaml";
-import { ValidationError, oneOf } from "../../components/errors";
+import { ValidationError, oneOf } from "../../components/shared/errors";
 import { FacilityMode, assertFacilityMode } from "../../components/fallback/plan";
 import { LOCAL_EDGES, LocalEdge, parseLocalConfig } from "../../stacks/local";
 import type { RawConfig } from "../../stacks/config";

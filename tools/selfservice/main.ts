@@ -18,6 +18,7 @@ import { RequestStore } from "./requests";
 import { buildServer } from "./server";
 import { CHECKOUT } from "../engine/cli";
 import { startLocalDeployment } from "../engine/local-deployment";
+import { runCli } from "../run-cli";
 
 function flag(argv: string[], name: string): string | undefined {
     const i = argv.indexOf(`--${name}`);
@@ -59,6 +60,4 @@ async function main(argv: string[]): Promise<void> {
     console.log(`requests and audit log: ${dataDir}; Ctrl-C stops the server and removes the deployment`);
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).catch((err) => { console.error(err instanceof Error ? err.message : err); process.exitCode = 1; });
-}
+runCli(module, main, { showStack: false });

@@ -5,8 +5,8 @@
 import { DISASTER_TYPES, FieldErrors } from "./fallback-request";
 import { LOCAL_EDGES } from "../../stacks/local";
 import { FACILITY_MODES } from "../../components/fallback/plan";
-import { VPN_TYPES } from "../../components/edge/site";
-import { EDGE_SIZE_TIERS } from "../../components/edge/sizes";
+import { VPN_TYPES } from "../../components/edge-site/site";
+import { EDGE_SIZE_TIERS } from "../../components/edge-site/sizes";
 import { LOCAL_SITE_REGION_NAMES } from "../../stacks/local-sites";
 import type { EdgeFormField } from "./edge-request";
 import type { ChangeRequest } from "./requests";

@@ -15,7 +15,7 @@ import { loadStackConfigFiles, listStacks, StackConfigError } from "./stack-conf
 import { formatSummary } from "./summary";
 import { loadSteps, SynthOption, SynthOptionValues, SynthStep } from "./steps";
 import { runStack } from "../../stacks/program";
-import { tuneSdkRegistration } from "../../stacks/sdk-tuning";
+import { tuneSdkRegistration } from "../../sdk-internals/sdk-tuning";
 import { runCli } from "../run-cli";
 
 /** The CLI's own options; steps add theirs (see steps.ts). */

@@ -1,10 +1,10 @@
 /**
  * Step 3: blue → green are in step, so a switch loses nothing. The regional app writes master data
- * on blue; then the switch preparation (components/replication/switch.ts, as a real switch would
+ * on blue; then the switch preparation (ops/replication/switch.ts, as a real switch would
  * run it): wait for green's lag to reach zero, advance green's sequences past blue's; then every
  * table green receives from blue is compared by count and checksum.
  */
-import { prepareSwitch, slotLagBytes } from "../../../components/replication/switch";
+import { prepareSwitch, slotLagBytes } from "../../../ops/replication/switch";
 import { DemoContext, endpoint } from "../context";
 import { checkInStep } from "../in-step";
 import { Check, errorText, formatDuration } from "../narrator";

@@ -4,7 +4,7 @@
  * checksums of LA's rows compared on LA, blue and green.
  */
 import { flowObjectName } from "../../../components/replication/naming";
-import { meshStatus } from "../../../components/replication/status";
+import { meshStatus } from "../../../ops/replication/status";
 import { DemoContext, endpoint, topologyOf } from "../context";
 import { SERVERS } from "../environment";
 import { waitInStep } from "../in-step";
