@@ -9,7 +9,7 @@ import { PgConnection, PgConnectionInput } from "../postgres/connection";
 import { RowFilter } from "./row-filter";
 import { PublishAction } from "./args";
 import type { Zone } from "../shared/sovereignty";
-import { publishList, validate } from "./providers/publication";
+import { publishList, validatePublication } from "./providers/publication";
 
 /** Arguments of {@link Publication}. */
 export interface PublicationArgs {
@@ -43,7 +43,7 @@ export class Publication extends PgResource {
 
 /** The provider inputs a {@link Publication} registers (validated; the connection made secret); shared with the replication bundle. */
 export function publicationResourceInputs(args: PublicationArgs): pulumi.Inputs {
-    validate({ ...args, connection: undefined as unknown as PgConnection });
+    validatePublication({ ...args, connection: undefined as unknown as PgConnection });
     return {
         connection: secretInput(args.connection),
         publicationName: args.publicationName,

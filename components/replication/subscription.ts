@@ -8,7 +8,7 @@ import { secretInput } from "../postgres/secret-input";
 import { PgConnectionInput } from "../postgres/connection";
 import type { Zone } from "../shared/sovereignty";
 import { assertSqlIdentifier } from "../postgres/sql";
-import { DEFAULTS, SubscriptionOptions } from "./providers/subscription";
+import { SUBSCRIPTION_DEFAULTS, SubscriptionOptions } from "./providers/subscription";
 
 /** Arguments of {@link Subscription}. */
 export interface SubscriptionArgs extends SubscriptionOptions {
@@ -50,12 +50,12 @@ export function subscriptionResourceInputs(args: SubscriptionArgs): pulumi.Input
         connection: secretInput(args.connection),
         publisher: secretInput(args.publisher),
         publisherAdmin: secretInput(args.publisherAdmin),
-        copyData: args.copyData ?? DEFAULTS.copyData,
-        streaming: args.streaming ?? DEFAULTS.streaming,
-        binary: args.binary ?? DEFAULTS.binary,
-        disableOnError: args.disableOnError ?? DEFAULTS.disableOnError,
-        origin: args.origin ?? DEFAULTS.origin,
-        enabled: args.enabled ?? DEFAULTS.enabled,
+        copyData: args.copyData ?? SUBSCRIPTION_DEFAULTS.copyData,
+        streaming: args.streaming ?? SUBSCRIPTION_DEFAULTS.streaming,
+        binary: args.binary ?? SUBSCRIPTION_DEFAULTS.binary,
+        disableOnError: args.disableOnError ?? SUBSCRIPTION_DEFAULTS.disableOnError,
+        origin: args.origin ?? SUBSCRIPTION_DEFAULTS.origin,
+        enabled: args.enabled ?? SUBSCRIPTION_DEFAULTS.enabled,
         slotName: undefined,
     };
 }

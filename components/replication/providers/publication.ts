@@ -58,7 +58,8 @@ export interface PublicationActual {
     publish: PublishAction[];
 }
 
-export function validate(inputs: PublicationInputs): void {
+/** Checks name, tables, row filter and actions before any SQL; the resource class runs it at registration too. */
+export function validatePublication(inputs: PublicationInputs): void {
     assertSqlIdentifier("publicationName", inputs.publicationName);
     if (!Array.isArray(inputs.tables) || inputs.tables.length === 0) throw new Error("publication: at least one table is required");
     inputs.tables.forEach((t, i) => assertSqlIdentifier(`tables[${i}]`, t));
@@ -139,7 +140,7 @@ function comparable(p: PublicationInputs | PublicationState): Record<string, unk
 }
 
 async function convergePublication(client: Client, inputs: PublicationInputs): Promise<void> {
-    validate(inputs);
+    validatePublication(inputs);
     await assertStandardStrings(client);
     const name = ident("publicationName", inputs.publicationName);
     const { rowCount } = await client.query("SELECT 1 FROM pg_publication WHERE pubname = $1", [inputs.publicationName]);

@@ -93,10 +93,11 @@ export interface DropReport {
     slotLeftBehind?: { slotName: string; publisher: string; reason: string };
 }
 
-export const DEFAULTS = { copyData: true, streaming: "parallel" as StreamingMode, binary: true, disableOnError: false, origin: "any" as const, enabled: true };
+/** A subscription's options when not given: the resource class registers them, the provider fills them into inputs that lack them. */
+export const SUBSCRIPTION_DEFAULTS = { copyData: true, streaming: "parallel" as StreamingMode, binary: true, disableOnError: false, origin: "any" as const, enabled: true };
 
 function withDefaults(inputs: SubscriptionInputs): Required<SubscriptionInputs> {
-    return { ...DEFAULTS, ...Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined && v !== null)) } as Required<SubscriptionInputs>;
+    return { ...SUBSCRIPTION_DEFAULTS, ...Object.fromEntries(Object.entries(inputs).filter(([, v]) => v !== undefined && v !== null)) } as Required<SubscriptionInputs>;
 }
 
 function validate(inputs: SubscriptionInputs): void {
