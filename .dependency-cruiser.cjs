@@ -1,6 +1,6 @@
 /**
  * The layering rules of docs/architecture.md, checked by `npm test` (test/structure.test.ts) and by
- * `npx depcruise --config .dependency-cruiser.cjs components stacks tools policy bench ops sdk-internals`.
+ * `npx depcruise --config .dependency-cruiser.cjs components provider stacks tools policy bench ops sdk-internals`.
  */
 const LIBRARY = "^components/";
 /** The pure model a provider may use: connections, SQL quoting, the mesh's input types, row filters, DDL, names, the shared rules. */
@@ -16,13 +16,18 @@ module.exports = {
         { name: "no-circular", severity: "error", comment: "No import cycles, type-only imports included.", from: {}, to: { circular: true } },
         {
             name: "library-stands-alone", severity: "error",
-            comment: "The library (components/) never imports the stacks, tools, operator commands, benchmarks, policies or tests built on it.",
-            from: { path: LIBRARY }, to: { path: "^(stacks|tools|bench|ops|policy|test)/" },
+            comment: "The library (components/) never imports the provider plugin's server, the stacks, tools, operator commands, benchmarks, policies or tests built on it.",
+            from: { path: LIBRARY }, to: { path: "^(provider|stacks|tools|bench|ops|policy|test)/" },
         },
         {
             name: "providers-never-import-resources", severity: "error",
             comment: "Provider runtime (serialised into state, run by the engine) imports only provider runtime and the pure model: never a resource class or a component.",
             from: { path: "/providers/" }, to: { path: LIBRARY, pathNot: PROVIDER_MAY_USE },
+        },
+        {
+            name: "plugin-serves-providers-only", severity: "error",
+            comment: "The provider plugin (provider/) runs provider runtime and the pure model: never a resource class or a component.",
+            from: { path: "^provider/" }, to: { path: LIBRARY, pathNot: PROVIDER_MAY_USE },
         },
         {
             name: "providers-without-pulumi-runtime", severity: "error",

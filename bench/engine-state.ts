@@ -1,10 +1,10 @@
 /**
- * `npm run bench:engine-state [-- 1 10 50]`: state file size on the real engine for N edges
+ * `npm run bench:engine-state [-- [--bundle] 1 10 50]`: state file size on the real engine for N edges
  * (bench/engine-state: N edge databases on one embedded server replicating to one regional
  * database). For each N: `pulumi up` from empty (seconds, peak RSS), the checkpoint's bytes in
- * total and per PostgreSQL (dynamic-provider) resource, then `pulumi destroy`. The dynamic
- * providers serialise their code into every resource's state: this is the figure the package
- * issue's own provider plugin replaces. Run with plain node. Writes nothing but stdout.
+ * total, per PostgreSQL resource and per type, then `pulumi destroy`. Before the provider plugin
+ * (0.1.x) every such resource stored its dynamic provider's code (docs/provider.md). Run with
+ * plain node. Writes nothing but stdout.
  */
 import * as fs from "fs";
 import * as os from "os";
@@ -18,7 +18,7 @@ import { measured } from "./engine-measure";
 
 const PROJECT = { dir: path.join(CHECKOUT, "bench", "engine-state"), name: "agogsaas-bench-state" };
 
-async function measure(edges: number): Promise<string> {
+async function measure(edges: number, bundleEdges: boolean): Promise<string> {
     const capacity = fleetCapacity(edges);
     const password = `bench-${Math.random().toString(36).slice(2)}`;
     // Walsenders and apply workers do not take client slots, but N provider connections at once may.
@@ -31,7 +31,7 @@ async function measure(edges: number): Promise<string> {
     try {
         const configFile = path.join(dir, `Pulumi.edges-${edges}.yaml`);
         fs.writeFileSync(configFile, YAML.stringify({ config: {
-            "bench:edges": String(edges), "bench:edgePort": String(edge.instances[0].port), "bench:regionPort": String(region.instances[0].port),
+            "bench:edges": String(edges), "bench:edgePort": String(edge.instances[0].port), "bench:regionPort": String(region.instances[0].port), "bench:bundleEdges": String(bundleEdges),
         } }));
         const stack = new LocalStack({ stateDir: path.join(dir, "state"), password, configFile, stack: `edges-${edges}`, project: PROJECT });
         await stack.init();
@@ -40,6 +40,7 @@ async function measure(edges: number): Promise<string> {
         const state = stateFigures(stack.stateFile());
         const row = `| ${edges} | ${state.pgResources} | ${(state.totalBytes / 1024 / 1024).toFixed(2)} MiB | ${(state.bytesPerPgResource / 1024).toFixed(1)} KiB | ${(state.providerCodeBytes / 1024).toFixed(1)} KiB | ${(up.ms / 1000).toFixed(1)} s | ${up.peakMiB.toFixed(0)} MiB |`;
         console.log(row);
+        for (const [type, t] of Object.entries(state.byType)) console.log(`    ${type}: ${t.count} × ${(t.averageBytes / 1024).toFixed(1)} KiB on average, ${(t.maxBytes / 1024).toFixed(1)} KiB at most`);
         await measured(`${edges} edge(s): pulumi destroy`, (s) => stack.destroy([], opts(s)));
         return row;
     } finally {
@@ -49,11 +50,12 @@ async function measure(edges: number): Promise<string> {
 }
 
 async function main(): Promise<void> {
-    const counts = process.argv.slice(2).map(Number);
+    const bundleEdges = process.argv.includes("--bundle");
+    const counts = process.argv.slice(2).filter((a) => a !== "--bundle").map(Number);
     installEngine(() => undefined);
-    console.log(`state size, Pulumi ${engineVersion()} built from source, ${os.cpus().length} cores`);
+    console.log(`state size, Pulumi ${engineVersion()} built from source, ${os.cpus().length} cores${bundleEdges ? ", each edge's objects as one ReplicationBundle" : ""}`);
     const rows: string[] = [];
-    for (const edges of counts.length ? counts : [1, 10, 50]) rows.push(await measure(edges));
+    for (const edges of counts.length ? counts : [1, 10, 50]) rows.push(await measure(edges, bundleEdges));
     console.log(["", "| edges | PostgreSQL resources | state file | per PG resource | of which provider code | `pulumi up` | peak RSS |", "|---:|---:|---:|---:|---:|---:|---:|", ...rows].join("\n"));
 }
 

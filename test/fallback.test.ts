@@ -127,7 +127,7 @@ describe("cloud fallback: FacilityFallback refuses bad args before anything is r
         const seeds = result.resources.filter((r) => r.name === "la-fallback-seed");
         assert.strictEqual(seeds.length, 1);
         const seed = seeds[0];
-        assert.strictEqual(seed.inputs.__kind, "facilitySeed");
+        assert.strictEqual(seed.type, "agogsaas:fallback:FacilitySeed");
         // The regional admin connections and the login are secret inputs (the subscriber list with them).
         for (const key of ["connection", "subscribers", "login"]) assert.ok(seed.secretPaths.some((p) => p === key || p.startsWith(`${key}.`)), `${key} secret: ${seed.secretPaths.join(", ")}`);
         assert.strictEqual(seed.inputs.drain, null, "fallback mode drains nothing");

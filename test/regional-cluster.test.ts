@@ -264,9 +264,9 @@ describe("RegionalCluster", () => {
             assert.deepStrictEqual(names, ["app_blue", "app_green"]);
         });
 
-        it("creates the AWS database with the pg dynamic resource, connection secret", async () => {
+        it("creates the AWS database as the plugin's PostgreSQL database resource, connection secret", async () => {
             const result = await synthCluster(AWS_ARGS, (cluster) => { cluster.createDatabase("app-blue"); });
-            const dynamic = one(result, "pulumi-nodejs:dynamic:Resource");
+            const dynamic = one(result, "agogsaas:postgres:Database");
             assert.strictEqual(dynamic.inputs.databaseName, "app_blue");
             assert.strictEqual(dynamic.inputs.connection, REDACTED);
             assert.ok(dynamic.secretPaths.includes("connection"));

@@ -107,7 +107,7 @@ describe("self-service in Chromium on the real engine: a new edge requested, app
         await page.reload();
         // The engine lists the failed resource and the stack in either order.
         const error = await page.textContent("#up-error") ?? "";
-        assert.ok(error.includes(`pulumi-nodejs:dynamic:Resource (local-site_sea_001-db):\n    error: connect ECONNREFUSED 127.0.0.1:${sitePort()}`), `the engine's diagnostics name the site's database: ${error}`);
+        assert.ok(error.includes(`agogsaas:postgres:Database (local-site_sea_001-db):\n    error: connect ECONNREFUSED 127.0.0.1:${sitePort()}`), `the engine's diagnostics name the site's database: ${error}`);
         assert.doesNotMatch(error, /Outputs:|stdout/, "the diagnostics only, not the whole command output");
         await shot("edge-failed");
         assert.strictEqual((YAML.parse(fs.readFileSync(d.configFile, "utf8")) as { config: Record<string, unknown> }).config["agogsaas:localSites"], undefined);

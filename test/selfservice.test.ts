@@ -408,13 +408,13 @@ describe("self-service: requests that must not be applied", function () {
 describe("self-service: the engine's error of a failed operation", () => {
     it("is the Diagnostics section of the engine's output, else the first line of the error", () => {
         const output = [
-            "Updating (local):", " +  pulumi-nodejs:dynamic:Resource local-site_sea_001-db creating (0s) error: connect ECONNREFUSED 127.0.0.1:36961",
+            "Updating (local):", " +  agogsaas:postgres:Database local-site_sea_001-db creating (0s) error: connect ECONNREFUSED 127.0.0.1:36961",
             "Diagnostics:", "  pulumi:pulumi:Stack (agogsaas-local):", "    error: update failed", "",
-            "  pulumi-nodejs:dynamic:Resource (local-site_sea_001-db):", "    error: connect ECONNREFUSED 127.0.0.1:36961", "",
+            "  agogsaas:postgres:Database (local-site_sea_001-db):", "    error: connect ECONNREFUSED 127.0.0.1:36961", "",
             "Outputs:", "    servers: {}", "Resources:", "    6 unchanged",
         ].join("\n");
         assert.strictEqual(engineError(output, new Error("code: -2\n stdout: everything again")),
-            "pulumi:pulumi:Stack (agogsaas-local):\n    error: update failed\n  pulumi-nodejs:dynamic:Resource (local-site_sea_001-db):\n    error: connect ECONNREFUSED 127.0.0.1:36961");
+            "pulumi:pulumi:Stack (agogsaas-local):\n    error: update failed\n  agogsaas:postgres:Database (local-site_sea_001-db):\n    error: connect ECONNREFUSED 127.0.0.1:36961");
         assert.strictEqual(engineError("Updating (local):\n", new Error("failed to get lock\nmore")), "failed to get lock");
     });
 });

@@ -23,8 +23,8 @@ import { TABLE_CATALOG, ZONES, mayCrossZones, tablesOfClass } from "../component
 import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { checkedPeering } from "../stacks/peers";
 import { checkedEdgeStackOutputs, declaredFacility } from "../stacks/facility-endpoints";
+import { isPgResourceType } from "../components/postgres/providers/resource-types";
 
-const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const OPERATIONAL = tablesOfClass("operational").sort();
 const MASTER = tablesOfClass("master").sort();
 const AGGREGATE = tablesOfClass("aggregate").sort();
@@ -52,7 +52,7 @@ interface BundleItemView { key: string; kind: string; frozen: boolean; inputs: R
 const bundleItems = (x: SynthResult["resources"][number]) => x.inputs.items as BundleItemView[];
 function meshObjects(r: SynthResult, kind: "publication" | "subscription"): MeshObject[] {
     const suffix = kind === "publication" ? "-pub" : "-sub";
-    return r.resources.filter((x) => x.type === DYNAMIC).flatMap((x): MeshObject[] => {
+    return r.resources.filter((x) => isPgResourceType(x.type)).flatMap((x): MeshObject[] => {
         if (x.name.endsWith(suffix)) return [{ name: x.name, inputs: x.inputs, frozen: (x.ignoreChanges ?? []).includes("*"), resource: x }];
         if (!x.name.endsWith("-replication")) return [];
         return bundleItems(x).filter((i) => i.kind === kind).map((i) => ({ name: `${x.name}/${i.key}`, inputs: i.inputs, frozen: i.frozen, resource: x }));
@@ -219,7 +219,7 @@ describe("stacks wire everything (mock runtime)", () => {
                 assert.deepStrictEqual([...(offered.inputs.tables as string[])].sort(), AGGREGATE);
                 assert.deepStrictEqual(offered.inputs.rowFilter, { column: "region", equals: stack });
                 assert.deepStrictEqual(offered.inputs.subscribers, ZONES.map((zone) => ({ zone })), "aggregates: any zone may subscribe");
-                const role = r.resources.find((x) => x.type === DYNAMIC && x.inputs.roleName === `${name}_reader`)!;
+                const role = r.resources.find((x) => isPgResourceType(x.type) && x.inputs.roleName === `${name}_reader`)!;
                 assert.ok(role, "peering login role");
                 assert.deepStrictEqual(role.inputs.tables, AGGREGATE, "SELECT on the aggregate tables only");
                 assert.deepStrictEqual(role.inputs.replicationAttribute, config.cloud === "azure");
@@ -229,7 +229,7 @@ describe("stacks wire everything (mock runtime)", () => {
                 });
                 assert.ok(r.secretOutputs.includes("peeringPassword"));
                 // Every database the mesh manages on this server refuses logins not granted CONNECT explicitly.
-                const restricted = r.resources.filter((x) => x.type === DYNAMIC && x.name.endsWith("-connect")).map((x) => x.name).sort();
+                const restricted = r.resources.filter((x) => isPgResourceType(x.type) && x.name.endsWith("-connect")).map((x) => x.name).sort();
                 assert.deepStrictEqual(restricted, [colourNodeName(stack, "blue"), colourNodeName(stack, "green"), peeringNodeName(stack)].map((n) => `mesh-${n}-connect`).sort());
             });
 
@@ -237,11 +237,11 @@ describe("stacks wire everything (mock runtime)", () => {
                 const r = results[stack];
                 const config = parseStackConfig(configOf(stack), stack);
                 for (const p of config.peers) {
-                    const onPeer = r.resources.filter((x) => x.type === DYNAMIC && x.name.includes(peeringNodeName(p.stack)));
+                    const onPeer = r.resources.filter((x) => isPgResourceType(x.type) && x.name.includes(peeringNodeName(p.stack)));
                     assert.deepStrictEqual(onPeer.map((x) => x.name).sort(),
                         ["blue", "green"].map((c) => `mesh-${flowName(peeringNodeName(p.stack), colourNodeName(stack, c as "blue" | "green"))}-sub`).sort());
                 }
-                assert.ok(!r.resources.some((x) => x.type === DYNAMIC && config.peers.some((p) => x.name.includes(`_to_${colourNodeName(p.stack, "blue")}`) || x.name.includes(`_to_${colourNodeName(p.stack, "green")}`))));
+                assert.ok(!r.resources.some((x) => isPgResourceType(x.type) && config.peers.some((p) => x.name.includes(`_to_${colourNodeName(p.stack, "blue")}`) || x.name.includes(`_to_${colourNodeName(p.stack, "green")}`))));
             });
 
             it("gives the backend the regional NATS address (pinned release name)", () => {
@@ -429,10 +429,10 @@ describe("stacks wire everything (mock runtime)", () => {
                     else if (value !== null && typeof value === "object") {
                         const obj = value as Record<string, unknown>;
                         if (typeof obj.host === "string" && "password" in obj) connections.push(obj);
-                        Object.entries(obj).filter(([k]) => k !== "__provider").forEach(([, v]) => collect(v));
+                        Object.entries(obj).forEach(([, v]) => collect(v));
                     }
                 };
-                raw.filter((x) => x.type === DYNAMIC).forEach((x) => collect(x.inputs));
+                raw.filter((x) => isPgResourceType(x.type)).forEach((x) => collect(x.inputs));
                 for (const peer of config.peers) {
                     const toPeer = connections.filter((c) => String(c.host).startsWith(`${peer.stack}-db.`));
                     assert.strictEqual(toPeer.length, 4, `${peer.stack}: publisher and slot login of two subscriptions`);

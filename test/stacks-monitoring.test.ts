@@ -17,6 +17,7 @@ import { meshAlertRules } from "../components/replication/alerts";
 import { EXPORTER_CHART, MeshMonitoring, MeshMonitoringArgs } from "../components/replication/monitoring";
 import { formatSchemaErrors, validateKubernetesResources } from "./support/k8s-schema";
 import { EDGE_NODE_PATTERN } from "../stacks/mesh";
+import { isPgResourceType } from "../components/postgres/providers/resource-types";
 
 const ROOT = path.join(__dirname, "..");
 const STACKS = ["us-east", "eu-central", "apac"];
@@ -143,7 +144,7 @@ describe("regional stacks install the mesh monitoring (mock runtime)", () => {
                 assert.ok(secret.secretPaths.includes("stringData"), `secret paths ${secret.secretPaths.join(", ")}`);
                 const secretMeta = (secret.inputs as { metadata: { name: string; namespace: string } }).metadata;
                 assert.strictEqual(secretMeta.namespace, "monitoring");
-                const role = only(r, (x) => x.type === "pulumi-nodejs:dynamic:Resource" && x.name === "mesh-monitoring-role", "monitoring role");
+                const role = only(r, (x) => isPgResourceType(x.type) && x.name === "mesh-monitoring-role", "monitoring role");
                 assert.ok(role.secretPaths.includes("password"), `role secret paths ${role.secretPaths.join(", ")}`);
                 assert.ok(role.secretPaths.includes("connection"), "the admin connection stays secret");
                 const roleName = String(role.inputs.roleName);

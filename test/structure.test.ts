@@ -17,7 +17,7 @@ import { rekeyError } from "../stacks/rekey";
 
 const ROOT = path.resolve(__dirname, "..");
 const bin = (name: string) => path.join(ROOT, "node_modules", ".bin", name);
-const LAYERS = ["components", "stacks", "tools", "policy", "bench", "ops", "sdk-internals", "test"];
+const LAYERS = ["components", "provider", "stacks", "tools", "policy", "bench", "ops", "sdk-internals", "test"];
 
 function run(cmd: string, args: string[], cwd: string) {
     const r = spawnSync(bin(cmd), args, { cwd, encoding: "utf8" });
@@ -60,11 +60,12 @@ describe("structure", function () {
                 "sdk-internals/patch.ts": `export const z = 1;\n`,
                 "stacks/uses-tool.ts": `import { t } from "../tools/dev";\nexport const u = t;\n`,
                 "tools/dev.ts": `export const t = 1;\n`,
+                "provider/serves-class.ts": `import { Thing } from "../components/thing/thing";\nexport const s = Thing;\n`,
             });
             try {
-                const r = run("depcruise", ["--config", ".dependency-cruiser.cjs", "components", "stacks", "tools", "sdk-internals"], dir);
+                const r = run("depcruise", ["--config", ".dependency-cruiser.cjs", "components", "provider", "stacks", "tools", "sdk-internals"], dir);
                 assert.notStrictEqual(r.status, 0, r.output);
-                for (const rule of ["no-circular", "library-stands-alone", "providers-never-import-resources", "sdk-internals-fenced", "stacks-not-on-tools"]) {
+                for (const rule of ["no-circular", "library-stands-alone", "providers-never-import-resources", "plugin-serves-providers-only", "sdk-internals-fenced", "stacks-not-on-tools"]) {
                     assert.match(r.output, new RegExp(`error ${rule}:`), `${rule} in:\n${r.output}`);
                 }
             } finally {

@@ -2,7 +2,8 @@
  * N edges on one embedded edge server, one regional database on another: the library's own
  * PostgresDatabase and ReplicationMesh, as many PostgreSQL resources per edge as a real fleet has
  * (database, replication role, publication, subscription, guards). Config (set by
- * bench/engine-state.ts): `edges`, `edgePort`, `regionPort`; the servers' superuser password from
+ * bench/engine-state.ts): `edges`, `edgePort`, `regionPort`, `bundleEdges` (each edge's objects as
+ * one ReplicationBundle, as the regional stacks register them; default false); the servers' superuser password from
  * AGOGSAAS_LOCAL_PG_PASSWORD.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -18,6 +19,7 @@ const edges = config.requireNumber("edges");
 const ports = { edge: config.requireNumber("edgePort"), region: config.requireNumber("regionPort") };
 const password = localPassword();
 const capacity = fleetCapacity(edges);
+const bundleEdges = config.getBoolean("bundleEdges") ?? false;
 
 const connection = (server: "edge" | "region", database: string) =>
     ({ host: "127.0.0.1", port: ports[server], database, user: LOCAL_SUPERUSER, password: pulumi.secret(password) });
@@ -37,6 +39,7 @@ const mesh = new ReplicationMesh("bench-state", {
         from: name, to: "region", tables: tablesOfClass("operational"),
         rowFilter: { column: "facility_id", equals: `facility-${String(i + 1).padStart(3, "0")}` },
     })),
+    bundleEdges,
 }, { dependsOn: databases });
 
 export const topology = mesh.topology;

@@ -1,21 +1,20 @@
 /**
- * The base of every PostgreSQL dynamic resource (databases, roles, tables, publications,
- * subscriptions, replication bundles, guards): all of them share ONE dynamic provider, the
- * dispatcher of components/postgres/providers/dispatch.ts, and name their kind in the input
- * `__kind` (`KIND_KEY`).
+ * The base of every PostgreSQL resource (databases, roles, tables, publications, subscriptions,
+ * replication bundles, guards): a custom resource of this package's provider plugin,
+ * `pulumi-resource-agogsaas` (provider/), with one type token per kind
+ * (providers/resource-types.ts).
  *
- * Why one provider: the Pulumi SDK serialises each distinct provider object's code with the V8
- * inspector when the first resource using it is constructed. Nine providers whose code overlaps
- * (the bundle contains four of them) cost 1.3-1.9 s of CPU per program run, most of it twice over;
- * the dispatcher carries each function once and serialises in 0.7-0.9 s (docs/scale.md). The type
- * token (`pulumi-nodejs:dynamic:Resource`), the names and so the URNs are unchanged; resources
- * created by the earlier per-kind providers keep working (see providers/dispatch.ts).
+ * Why a plugin and not dynamic providers: a dynamic resource stores its provider's serialised
+ * code in state (~121 KB per resource, docs/scale.md) and works only from TypeScript.
+ *
+ * The alias to the dynamic type keeps resources deployed by 0.1.x (one dynamic provider for all
+ * kinds) the same resources: `pulumi up` updates them in place to the plugin (docs/provider.md).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { KIND_KEY, PgResourceKind, pgProvider } from "./providers/dispatch";
+import { LEGACY_DYNAMIC_TYPE, PG_RESOURCE_TYPES, PgResourceKind } from "./providers/resource-types";
 
-export abstract class PgResource extends pulumi.dynamic.Resource {
+export abstract class PgResource extends pulumi.CustomResource {
     constructor(kind: PgResourceKind, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
-        super(pgProvider, name, { ...props, [KIND_KEY]: kind }, opts);
+        super(PG_RESOURCE_TYPES[kind], name, props, { ...opts, aliases: [...(opts?.aliases ?? []), { type: LEGACY_DYNAMIC_TYPE }] });
     }
 }

@@ -19,7 +19,7 @@ export interface Flow {
 
 const MAX_DEPTH = 6;
 
-/** Keys never searched: the serialised dynamic provider and other engine internals. */
+/** Keys never searched: the serialised dynamic provider of programs on 0.1.x. */
 const SKIPPED_KEYS = new Set(["__provider"]);
 
 /** Table names from `tables: ["orders"]` or `tables: [{ name: "orders" }]`; UNKNOWN marks an unknown one. */

@@ -1,16 +1,15 @@
 /**
  * Mandatory: replication that crosses sovereignty zones carries only aggregate, non-personal
  * tables (`mayCrossZones` in the catalog). The ReplicationMesh realises publications and
- * subscriptions as Pulumi dynamic resources; their inputs list the tables and the zones of
- * publisher and subscriber. The stack's zone (optional config) counts as one end: a subscription
+ * subscriptions as resources of the package's provider plugin (`agogsaas:*`; programs on 0.1.x:
+ * dynamic resources); their inputs list the tables and the zones of publisher and subscriber. The stack's zone (optional config) counts as one end: a subscription
  * in the us stack naming only an eu publisher still crosses zones.
  */
 import { ResourceValidationPolicy } from "@pulumi/policy";
 import { TABLE_CATALOG, ZONES, tablesOfClass } from "../../components/shared/sovereignty";
 import { OPTIONAL_ZONE_CONFIG_SCHEMA, optionalZone } from "../lib/config";
 import { Flow, findFlows, refusedTables } from "../lib/flows";
-
-export const DYNAMIC_RESOURCE = "pulumi-nodejs:dynamic:Resource";
+import { LEGACY_DYNAMIC_TYPE, isPgResourceType } from "../../components/postgres/providers/resource-types";
 
 function describe(table: string): string {
     const spec = TABLE_CATALOG[table];
@@ -25,7 +24,7 @@ export const replicationPolicies: ResourceValidationPolicy[] = [
         configSchema: OPTIONAL_ZONE_CONFIG_SCHEMA,
         remediationSteps: `Only ${tablesOfClass("aggregate").join(", ")} may flow between zones; keep other tables on links inside the zone.`,
         validateResource: (args, reportViolation) => {
-            if (args.type !== DYNAMIC_RESOURCE) return args.notApplicable("not a dynamic (replication) resource");
+            if (!isPgResourceType(args.type) && args.type !== LEGACY_DYNAMIC_TYPE) return args.notApplicable("not a PostgreSQL replication resource");
             const stackZone = optionalZone(args);
             for (const found of findFlows(args.props)) {
                 const flow: Flow = stackZone === undefined || found.zones.includes(stackZone)

@@ -48,7 +48,7 @@ describe("real engine: pulumi preview --policy-pack policy", function () {
         const run = await previewWith(policyConfigForZone("us", packArgs.policies));
         assert.notStrictEqual(run.code, 0);
         assert.match(run.output, /❌ agogsaas-sovereignty@v0\.1\.0/);
-        assert.match(run.output, /\[mandatory\]\s+replication-cross-zone-aggregates-only\s+\(pulumi-nodejs:dynamic:Resource: local-mesh_edge_fra_to_eu_central-sub\)/);
+        assert.match(run.output, /\[mandatory\]\s+replication-cross-zone-aggregates-only\s+\(agogsaas:replication:Subscription: local-mesh_edge_fra_to_eu_central-sub\)/);
         assert.match(run.output, /"customers" \(master, personal\).*between zones us and eu: only aggregate, non-personal tables cross zones/);
         // The us-only flows are not reported.
         assert.doesNotMatch(run.output, /local-mesh_edge_la_to_us_east_blue-sub\)/);

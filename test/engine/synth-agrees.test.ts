@@ -17,7 +17,7 @@ import { previewSteps } from "../support/local-engine";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-/** Secrets and unknowns in one comparable spelling; `__provider` (serialized code) compared by presence. */
+/** Secrets and unknowns in one comparable spelling. */
 function normalise(value: unknown): unknown {
     if (value === UNKNOWN) return "[unknown]";
     if (value === "[secret]") return "[secret]";

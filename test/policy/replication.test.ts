@@ -24,12 +24,12 @@ function subscription(name: string, tables: string[], publisherZone: Zone | unde
     });
 }
 
-describe("policy: replication-cross-zone-aggregates-only (ReplicationMesh dynamic resources)", () => {
+describe("policy: replication-cross-zone-aggregates-only (ReplicationMesh resources)", () => {
     it("flags a subscription pulling `customers` from eu to us", async () => {
         const result = await evaluateProgram({ zone: "us", program: () => { subscription("eu-to-us", ["customers", "facility_status"], "eu", "us"); } });
         const [v] = assertViolations(result, POLICY, 1, "eu-to-us", /moves "customers" \(master, personal\) between zones us and eu/);
         assert.strictEqual(v.enforcementLevel, "mandatory");
-        assert.strictEqual(v.type, "pulumi-nodejs:dynamic:Resource");
+        assert.strictEqual(v.type, "agogsaas:replication:Subscription");
     });
 
     it("passes aggregate tables across zones and any catalog table inside one zone", async () => {
@@ -75,7 +75,7 @@ describe("policy: replication-cross-zone-aggregates-only (ReplicationMesh dynami
         it("flags a subscription item moving `customers` from eu to us, naming the item", async () => {
             const result = await evaluateProgram({ zone: "us", program: () => { bundle("edge-bundle", ["customers", "inventory_snapshots"], "eu", "us"); } });
             const [v] = assertViolations(result, POLICY, 1, "edge-bundle", /^items\[2\]\.inputs moves "customers" \(master, personal\) between zones us and eu/);
-            assert.strictEqual(v.type, "pulumi-nodejs:dynamic:Resource");
+            assert.strictEqual(v.type, "agogsaas:replication:Bundle");
             assert.strictEqual(v.enforcementLevel, "mandatory");
         });
 

@@ -1,7 +1,7 @@
 /**
  * ReplicationMesh under the mock runtime: every validation rule refuses with its message and
  * nothing registered; a good mesh registers the expected children with secrets kept secret
- * (including inside the serialised dynamic provider, `__provider`).
+ * (and no provider code in any input: the package's provider plugin serves them).
  */
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
@@ -10,6 +10,7 @@ import { ReplicationMesh, ReplicationMeshArgs } from "../../components/replicati
 import { MeshFlow, MeshNode } from "../../components/replication/args";
 import { POSTGRES_DEFAULTS } from "../../components/replication/capacity";
 import { PostgresDatabase } from "../../components/postgres/database";
+import { isPgResourceType } from "../../components/postgres/providers/resource-types";
 
 const ADMIN_PASSWORD = "Adm1n-PLAINTEXT-secret";
 const REPL_PASSWORD = "Repl-PLAINTEXT-secret";
@@ -151,7 +152,7 @@ describe("ReplicationMesh (mock runtime)", () => {
 
         it("creates nothing on the external node and logs in there with the given login only; offers its publication with a role of its own", async () => {
             const r = await synthMesh({ nodes: [...nodes(), peerNode()], flows: [fromPeer()], publications: [offer] });
-            const dynamic = r.resources.filter((x) => x.type === "pulumi-nodejs:dynamic:Resource");
+            const dynamic = r.resources.filter((x) => isPgResourceType(x.type));
             assert.deepStrictEqual(dynamic.filter((x) => x.name.includes("eu_peering")).map((x) => x.name), ["mesh-mesh_eu_peering_to_us_east_blue-sub"]);
             const sub = dynamic.find((x) => x.name === "mesh-mesh_eu_peering_to_us_east_blue-sub")!;
             assert.deepStrictEqual(sub.inputs.publications, ["mesh_peering_eu_central"]);
@@ -210,26 +211,19 @@ describe("ReplicationMesh (mock runtime)", () => {
 
         it("keeps every connection and password secret", () => {
             const sub = result.resources.find((r) => r.name === "mesh-mesh_edge_la_to_us_east_blue-sub")!;
-            assert.deepStrictEqual(sub.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), ["connection", "publisher", "publisherAdmin"]);
+            assert.deepStrictEqual(sub.secretPaths.sort(), ["connection", "publisher", "publisherAdmin"]);
             const role = result.resources.find((r) => r.name === "mesh-edge_la-repl-role")!;
-            assert.deepStrictEqual(role.secretPaths.filter((p) => !p.startsWith("__provider")).sort(), ["connection", "password"]);
+            assert.deepStrictEqual(role.secretPaths.sort(), ["connection", "password"]);
             const json = JSON.stringify(result);
             for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password-mesh-edge_la-repl-password"]) {
                 assert.ok(!json.includes(secret), `"${secret}" appears in the synth result`);
             }
         });
 
-        it("serialises the dynamic providers without any credential in __provider", () => {
-            const withProvider = result.resources.filter((r) => r.custom && r.inputs.__provider !== undefined);
-            assert.ok(withProvider.length >= 10);
-            for (const resource of withProvider) {
-                const code = resource.inputs.__provider;
-                assert.strictEqual(typeof code, "string", `${resource.name}: __provider is plain serialised code`);
-                assert.ok((code as string).includes("exports.handler"), `${resource.name}: __provider holds the provider code`);
-                for (const secret of [ADMIN_PASSWORD, REPL_PASSWORD, "mock-password"]) {
-                    assert.ok(!(code as string).includes(secret), `${resource.name}: __provider contains "${secret}"`);
-                }
-            }
+        it("registers no provider code: no input of a PostgreSQL resource starts with __", () => {
+            const pg = result.resources.filter((r) => isPgResourceType(r.type));
+            assert.ok(pg.length >= 10);
+            for (const resource of pg) assert.deepStrictEqual(Object.keys(resource.inputs).filter((k) => k.startsWith("__")), [], resource.name);
         });
     });
 
@@ -259,7 +253,6 @@ describe("ReplicationMesh (mock runtime)", () => {
     });
 
     describe("bundleEdges: each edge's objects as one ReplicationBundle", () => {
-        const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
         let result: SynthResult;
         const byName = (r: SynthResult, name: string) => {
             const found = r.resources.find((x) => x.name === name);
@@ -272,13 +265,13 @@ describe("ReplicationMesh (mock runtime)", () => {
             result = await synthMesh({ nodes: nodes(), flows: goodFlows(), bundleEdges: true });
         });
 
-        it("registers one mesh-<edge>-replication dynamic resource per edge and no per-object resource for edge objects", () => {
-            const dynamic = result.resources.filter((r) => r.type === DYNAMIC).map((r) => r.name).sort();
+        it("registers one mesh-<edge>-replication bundle per edge and no per-object resource for edge objects", () => {
+            const dynamic = result.resources.filter((r) => isPgResourceType(r.type)).map((r) => r.name).sort();
             assert.deepStrictEqual(dynamic.filter((n) => n.endsWith("-replication")), ["mesh-edge_fra-replication", "mesh-edge_la-replication"]);
             // Only the bundles (and the generated replication passwords, which are random resources) mention an edge.
             const edgeNamed = result.resources.filter((r) => /edge_(la|fra)/.test(r.name)).map((r) => `${r.type} ${r.name}`).sort();
             assert.deepStrictEqual(edgeNamed, [
-                `${DYNAMIC} mesh-edge_fra-replication`, `${DYNAMIC} mesh-edge_la-replication`,
+                "agogsaas:replication:Bundle mesh-edge_fra-replication", "agogsaas:replication:Bundle mesh-edge_la-replication",
                 "random:index/randomPassword:RandomPassword mesh-edge_fra-repl-password", "random:index/randomPassword:RandomPassword mesh-edge_la-repl-password",
             ]);
             // Regional <-> regional flows stay single resources, with the regional nodes' tables and roles.
@@ -340,7 +333,7 @@ describe("ReplicationMesh (mock runtime)", () => {
                 assert.ok(Object.values(connections).every((c) => c === "[secret]"), "every shared connection is secret");
                 // Secret: the shared connections and each role's password; no connection is repeated inside an item.
                 const roleIndex = itemsOf(result, edge).findIndex((i) => i.kind === "role");
-                assert.deepStrictEqual(bundle.secretPaths.filter((p) => !p.startsWith("__provider")).sort(),
+                assert.deepStrictEqual(bundle.secretPaths.sort(),
                     [...names.map((n) => `connections.${n}`), `items[${roleIndex}].inputs.password`].sort());
                 for (const item of itemsOf(result, edge)) {
                     assert.ok(!("connection" in item.inputs) && !("publisher" in item.inputs) && !("publisherAdmin" in item.inputs), `${item.key} repeats no connection`);
@@ -411,7 +404,7 @@ describe("ReplicationMesh (mock runtime)", () => {
         const ok = await synthesize({ project: "p", stack: "db2", program: () => {
             new PostgresDatabase("db", { connection: conn("rds"), databaseName: "app_green" });
         } });
-        assert.deepStrictEqual(ok.resources[0].secretPaths.filter((p) => !p.startsWith("__provider")), ["connection"]);
+        assert.deepStrictEqual(ok.resources[0].secretPaths, ["connection"]);
         assert.ok(!JSON.stringify(ok).includes(ADMIN_PASSWORD));
     });
 

@@ -1,27 +1,26 @@
 /**
- * A minimal `pulumi up` for dynamic resources, so the demo applies the real ReplicationMesh
- * component with no Pulumi CLI: the program runs under the SDK's mock runtime (the recording
- * monitor of tools/synth), and every dynamic resource it registers is created the way the Pulumi
- * CLI's dynamic-provider plugin creates it — by loading the provider from the resource's serialized
- * `__provider` input and calling `check` then `create` with the resolved inputs (secrets unwrapped).
+ * A minimal `pulumi up` for the PostgreSQL resources, so the demo applies the real ReplicationMesh
+ * component in-process: the program runs under the SDK's mock runtime (the recording monitor of
+ * tools/synth), and every `agogsaas:*` resource it registers is created the way the package's
+ * provider plugin creates it: by the provider of its type (components/postgres/providers/dispatch.ts),
+ * `check` then `create`, with the resolved inputs (secrets unwrapped).
  *
- * So the demo exercises exactly the code `pulumi up` would ship: the component's validation, its
- * wiring (which resource gets which inputs, in which order) and the serialized providers.
+ * So the demo exercises the component's validation, its wiring (which resource gets which inputs,
+ * in which order) and the providers the plugin serves. The real engine is tools/engine.
  *
  * Ordering follows the SDK: a resource is registered only once the URNs of its dependencies are
  * known, and a URN is known only when the monitor answers, which it does after `create` returned.
  * Other resource types (the component itself, the stack) get the mock runtime's fake outputs.
  */
-import Module from "module";
-import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { synthesize, SynthError, SynthResult } from "../synth/mock-runtime";
+import { providerOfType } from "../../components/postgres/providers/dispatch";
+import { isPgResourceType } from "../../components/postgres/providers/resource-types";
+import { unwrapSecrets } from "../../provider/pg-plugin";
 
-const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
-const PROVIDER_KEY = "__provider";
 
-/** One dynamic resource the engine created. */
+/** One PostgreSQL resource the engine created. */
 export interface CreatedResource {
     /** Pulumi resource name (e.g. `mesh-mesh_edge_la_to_us_east_blue-sub`). */
     name: string;
@@ -29,7 +28,7 @@ export interface CreatedResource {
     id: string;
     /** Outputs returned by `create` (secrets included: keep them in memory only). */
     outs: Record<string, unknown>;
-    /** The deserialized provider, for `read`/`delete` later. */
+    /** The provider of its kind, for `read`/`delete` later. */
     provider: pulumi.dynamic.ResourceProvider;
     /** Time `check` + `create` took. */
     ms: number;
@@ -39,7 +38,7 @@ export interface CreatedResource {
 export interface EngineRun {
     /** The registered resource graph (secrets redacted), as `npm run synth` records it. */
     graph: SynthResult;
-    /** Dynamic resources created, in creation order. */
+    /** PostgreSQL resources created, in creation order. */
     created: CreatedResource[];
 }
 
@@ -52,56 +51,16 @@ export class EngineError extends Error {
 }
 
 export interface ApplyOptions {
-    /** Called after each dynamic resource is created (progress output). */
+    /** Called after each PostgreSQL resource is created (progress output). */
     onCreated?: (resource: CreatedResource) => void;
     /** Stack name shown in URNs; default `local-demo`. */
     stack?: string;
 }
 
-const providerCache = new Map<string, pulumi.dynamic.ResourceProvider>();
-
-/**
- * Loads a serialized dynamic provider as the Pulumi CLI's provider host does (`require` of the
- * text, then `.handler()`), resolving its `require("pg")` and friends from this project.
- */
-export function loadSerializedProvider(text: string): pulumi.dynamic.ResourceProvider {
-    const cached = providerCache.get(text);
-    if (cached) return cached;
-    const filename = path.join(process.cwd(), "__pulumi_dynamic_provider__.js");
-    const loaded = new Module(filename, module);
-    loaded.filename = filename;
-    loaded.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(process.cwd());
-    (loaded as unknown as { _compile(code: string, file: string): void })._compile(text, filename);
-    const provider = (loaded.exports as { handler: () => pulumi.dynamic.ResourceProvider }).handler();
-    providerCache.set(text, provider);
-    return provider;
-}
-
-/** Pulumi's wire marker for secret values (`{ [SIG_KEY]: SECRET_SIG, value }`). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/**
- * The inputs with secrets unwrapped: the engine hands a dynamic provider (which does not declare
- * `acceptSecrets`) plain values; the mock runtime still has them wrapped.
- */
-export function plainValues(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(plainValues);
-    if (value !== null && typeof value === "object") {
-        const obj = value as Record<string, unknown>;
-        if (obj[SIG_KEY] === SECRET_SIG) return plainValues(obj.value);
-        return Object.fromEntries(Object.entries(obj).map(([key, inner]) => [key, plainValues(inner)]));
-    }
-    return value;
-}
-
-async function createDynamic(args: MockResourceArgs): Promise<CreatedResource> {
+async function createPgResource(args: MockResourceArgs): Promise<CreatedResource> {
     const t0 = Date.now();
-    // Like the CLI's provider host, the provider sees its inputs including `__provider`.
-    const inputs = plainValues(args.inputs) as Record<string, unknown>;
-    const serialized = inputs[PROVIDER_KEY];
-    if (typeof serialized !== "string") throw new Error(`${args.name}: dynamic resource without a serialized provider`);
-    const provider = loadSerializedProvider(serialized);
+    const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+    const provider = providerOfType(args.type);
     let checked: Record<string, unknown> = inputs;
     if (provider.check) {
         const result = await provider.check({}, inputs);
@@ -115,7 +74,7 @@ async function createDynamic(args: MockResourceArgs): Promise<CreatedResource> {
 }
 
 /**
- * Runs `program` and creates its dynamic resources against the real databases their inputs name.
+ * Runs `program` and creates its PostgreSQL resources against the real databases their inputs name.
  * Throws an {@link EngineError} when the program throws (nothing after the throw is registered) or
  * when a provider fails.
  */
@@ -123,12 +82,12 @@ export async function applyProgram(program: () => unknown, options: ApplyOptions
     const created: CreatedResource[] = [];
     const failures: { name: string; error: unknown }[] = [];
     const newResource = async (args: MockResourceArgs) => {
-        if (!args.type.startsWith(DYNAMIC_TYPE_PREFIX)) return { id: `${args.name}-id`, state: {} };
+        if (!isPgResourceType(args.type)) return { id: `${args.name}-id`, state: {} };
         try {
-            const resource = await createDynamic(args);
+            const resource = await createPgResource(args);
             created.push(resource);
             options.onCreated?.(resource);
-            return { id: resource.id, state: { ...resource.outs, [PROVIDER_KEY]: (args.inputs as Record<string, unknown>)[PROVIDER_KEY] } };
+            return { id: resource.id, state: resource.outs };
         } catch (error) {
             failures.push({ name: args.name, error });
             throw error;

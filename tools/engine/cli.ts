@@ -57,7 +57,9 @@ export function engineEnv(options: EngineOptions = {}): NodeJS.ProcessEnv {
     fs.mkdirSync(path.join(stateDir, "home"), { recursive: true });
     const env: NodeJS.ProcessEnv = {
         ...process.env,
-        PATH: `${engineBinDir()}${path.delimiter}${process.env.PATH ?? ""}`,
+        // This checkout's bin/ too: programs outside the checkout (the engine tests' temporary projects)
+        // find the package's provider plugin there; the checkout's Pulumi.yaml names it itself.
+        PATH: [engineBinDir(), path.join(CHECKOUT, "bin"), process.env.PATH ?? ""].join(path.delimiter),
         PULUMI_HOME: path.join(stateDir, "home"),
         PULUMI_BACKEND_URL: `file://${path.join(stateDir, "backend")}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",

@@ -9,6 +9,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { LOCAL_PASSWORD_ENV, LocalConfig, parseLocalConfig } from "../../stacks/local";
 import { PROJECT, RawConfig } from "../../stacks/config";
+import { LEGACY_DYNAMIC_TYPE, isPgResourceType } from "../../components/postgres/providers/resource-types";
 import { CHECKOUT, EngineRun, LOCAL_PASSPHRASE, RunOptions, ensureStack, pulumi, pulumiOk } from "./cli";
 
 export const LOCAL_STACK = "local";
@@ -144,11 +145,14 @@ export class LocalStack {
     }
 }
 
-/** Size of a checkpoint: in total and per PostgreSQL (dynamic-provider) resource, with the serialised provider code's share. */
+/**
+ * Size of a checkpoint: in total and per PostgreSQL resource (the plugin's `agogsaas:*` types, or
+ * the dynamic resources of 0.1.x), with the share of serialised provider code (0.1.x only).
+ */
 export function stateFigures(stateFile: string) {
     const text = fs.readFileSync(stateFile, "utf8");
     const resources = (JSON.parse(text) as { checkpoint: { latest: { resources?: StateResource[] } } }).checkpoint.latest.resources ?? [];
-    const dynamic = resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    const dynamic = resources.filter((r) => isPgResourceType(r.type) || r.type === LEGACY_DYNAMIC_TYPE);
     const sizes = dynamic.map((r) => JSON.stringify(r).length);
     const providerCode = dynamic.map((r) => String(r.outputs?.__provider ?? "").length);
     const average = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
@@ -159,6 +163,11 @@ export function stateFigures(stateFile: string) {
         bytesPerPgResource: average(sizes),
         maxBytesPerPgResource: Math.max(0, ...sizes),
         providerCodeBytes: average(providerCode),
+        /** Per type: how many, bytes on average and at most. */
+        byType: Object.fromEntries([...new Set(dynamic.map((r) => r.type))].sort().map((type) => {
+            const ofType = dynamic.filter((r) => r.type === type).map((r) => JSON.stringify(r).length);
+            return [type, { count: ofType.length, averageBytes: average(ofType), maxBytes: Math.max(...ofType) }];
+        })),
     };
 }
 
