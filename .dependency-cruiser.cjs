@@ -6,10 +6,12 @@ const LIBRARY = "^components/";
 /** The pure model a provider may use: connections, SQL quoting, the mesh's input types, row filters, DDL, names, the shared rules. */
 const PROVIDER_MAY_USE = "/providers/|^components/shared/|^components/postgres/(connection|sql)\\.ts$|^components/replication/(args|row-filter|schema|naming)\\.ts$";
 /**
- * Library modules that still use SDK internals (sdk-internals/): the speed-ups of docs/scale.md.
- * The package issue takes them out of the library; until then no other module may join this list unnoticed.
+ * What the library may load of @pulumi/pulumi: its public entry points only (the package's index,
+ * `dynamic`, `provider`, `automation`), never a module of its internals (`runtime/`, `proto/`,
+ * `output.js`, ...). The SDK is a peer dependency with a range: the library must work on any
+ * version in it, so it relies on nothing the SDK does not document.
  */
-const SDK_INTERNALS_USERS = "^components/(edge-site/edge-site|edge-site/internal/docker-resources|postgres/secret-input|replication/replication-mesh)\\.ts$";
+const SDK_PUBLIC = "node_modules/@pulumi/pulumi/(index\\.js$|(dynamic|provider|automation)/)";
 
 module.exports = {
     forbidden: [
@@ -36,8 +38,18 @@ module.exports = {
         },
         {
             name: "sdk-internals-fenced", severity: "error",
-            comment: "SDK internals live in sdk-internals/; only the library modules listed in SDK_INTERNALS_USERS may use them.",
-            from: { path: LIBRARY, pathNot: SDK_INTERNALS_USERS }, to: { path: "^sdk-internals/" },
+            comment: "SDK patches live in sdk-internals/, opt-in for the repo's own program (stacks/, tools/, bench/); the library never uses them.",
+            from: { path: LIBRARY }, to: { path: "^sdk-internals/" },
+        },
+        {
+            name: "library-public-sdk-only", severity: "error",
+            comment: "The library imports @pulumi/pulumi by its public entry points only, never a module of the SDK's internals.",
+            from: { path: LIBRARY }, to: { path: "node_modules/@pulumi/pulumi/", pathNot: SDK_PUBLIC },
+        },
+        {
+            name: "plugin-public-sdk-only", severity: "error",
+            comment: "The provider plugin uses the SDK's public entry points too; its one workaround for an SDK bug (provider/import-read-request.ts, docs/provider.md) is the exception, and its own test fails once the SDK is fixed.",
+            from: { path: "^provider/", pathNot: "^provider/import-read-request\\.ts$" }, to: { path: "node_modules/@pulumi/pulumi/", pathNot: SDK_PUBLIC },
         },
         {
             name: "stacks-not-on-tools", severity: "error",
@@ -49,7 +61,8 @@ module.exports = {
     options: {
         tsPreCompilationDeps: true,
         tsConfig: { fileName: "tsconfig.json" },
+        // node_modules are kept in the graph (not followed), so rules on @pulumi/pulumi paths can see them
+        // (an `exclude` of node_modules dropped those dependencies, and such rules never fired).
         doNotFollow: { path: "node_modules" },
-        exclude: { path: "^node_modules/" },
     },
 };

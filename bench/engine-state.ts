@@ -6,35 +6,14 @@
  * (0.1.x) every such resource stored its dynamic provider's code (docs/provider.md). Run with
  * plain node. Writes nothing but stdout.
  */
-import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
-import * as YAML from "yaml";
-import { startLocalPg } from "../tools/local-pg/cluster";
-import { CHECKOUT, engineVersion, installEngine } from "../tools/engine/cli";
-import { LocalStack, stateFigures } from "../tools/engine/local-stack";
-import { fleetCapacity } from "./engine-state/capacity";
+import { engineVersion, installEngine } from "../tools/engine/cli";
+import { stateFigures } from "../tools/engine/local-stack";
+import { withBenchStateStack } from "./engine-state/deploy";
 import { measured } from "./engine-measure";
 
-const PROJECT = { dir: path.join(CHECKOUT, "bench", "engine-state"), name: "agogsaas-bench-state" };
-
 async function measure(edges: number, bundleEdges: boolean): Promise<string> {
-    const capacity = fleetCapacity(edges);
-    const password = `bench-${Math.random().toString(36).slice(2)}`;
-    // Walsenders and apply workers do not take client slots, but N provider connections at once may.
-    const settings = { max_connections: String(Math.max(100, 3 * edges + 20)) };
-    const [edge, region] = await Promise.all([
-        startLocalPg({ names: ["edge"], password, capacity: capacity.edge, settings }),
-        startLocalPg({ names: ["region"], password, capacity: capacity.region, settings }),
-    ]);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-bench-state-"));
-    try {
-        const configFile = path.join(dir, `Pulumi.edges-${edges}.yaml`);
-        fs.writeFileSync(configFile, YAML.stringify({ config: {
-            "bench:edges": String(edges), "bench:edgePort": String(edge.instances[0].port), "bench:regionPort": String(region.instances[0].port), "bench:bundleEdges": String(bundleEdges),
-        } }));
-        const stack = new LocalStack({ stateDir: path.join(dir, "state"), password, configFile, stack: `edges-${edges}`, project: PROJECT });
-        await stack.init();
+    return withBenchStateStack(edges, bundleEdges, async ({ stack }) => {
         const opts = (onSpawn: (pid: number) => void) => ({ processGroup: true, onSpawn });
         const up = await measured(`${edges} edge(s): pulumi up`, (s) => stack.up([], opts(s)));
         const state = stateFigures(stack.stateFile());
@@ -43,10 +22,7 @@ async function measure(edges: number, bundleEdges: boolean): Promise<string> {
         for (const [type, t] of Object.entries(state.byType)) console.log(`    ${type}: ${t.count} × ${(t.averageBytes / 1024).toFixed(1)} KiB on average, ${(t.maxBytes / 1024).toFixed(1)} KiB at most`);
         await measured(`${edges} edge(s): pulumi destroy`, (s) => stack.destroy([], opts(s)));
         return row;
-    } finally {
-        await Promise.all([edge.destroy(), region.destroy()]);
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
 }
 
 async function main(): Promise<void> {

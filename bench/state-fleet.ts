@@ -15,21 +15,17 @@
  * Plain node; writes nothing but stdout.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { synthesize } from "../tools/synth/mock-runtime";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
-import { LocalStack, StateResource } from "../tools/engine/local-stack";
-import { CHECKOUT } from "../tools/engine/cli";
-import { startLocalPg } from "../tools/local-pg/cluster";
+import { StateResource } from "../tools/engine/local-stack";
+import { BENCH_STATE_PROJECT, withBenchStateStack } from "./engine-state/deploy";
 import { runStack } from "../stacks/program";
 import { LOCAL_PASSWORD_ENV } from "../stacks/local";
 import { isPgResourceType } from "../components/postgres/providers/resource-types";
 import { fleetConfig } from "./synth/fleet-config";
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-const PROJECT = { dir: path.join(CHECKOUT, "bench", "engine-state"), name: "agogsaas-bench-state" };
 
 function inputSizes(resources: { urn: string; type: string; inputs: Record<string, unknown> }[]): Map<string, { type: string; bytes: number }> {
     return new Map(resources.filter((r) => isPgResourceType(r.type)).map((r) => [r.urn, { type: r.type, bytes: JSON.stringify(r.inputs).length }]));
@@ -37,21 +33,13 @@ function inputSizes(resources: { urn: string; type: string; inputs: Record<strin
 
 /** Per type: checkpoint bytes and synthesised input bytes of one resource, from a real deployment. */
 async function calibrate(): Promise<Map<string, { stateBytes: number; inputBytes: number }>> {
-    const password = `calibration-${Math.random().toString(36).slice(2)}`;
-    const [edge, region] = await Promise.all([startLocalPg({ names: ["edge"], password }), startLocalPg({ names: ["region"], password })]);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-state-fleet-"));
-    try {
-        const config = { "bench:edges": "1", "bench:edgePort": String(edge.instances[0].port), "bench:regionPort": String(region.instances[0].port), "bench:bundleEdges": "true" };
-        const configFile = path.join(dir, "Pulumi.calibration.yaml");
-        fs.writeFileSync(configFile, YAML.stringify({ config }));
-        const stack = new LocalStack({ stateDir: path.join(dir, "state"), password, configFile, stack: "calibration", project: PROJECT });
-        await stack.init();
+    return withBenchStateStack(1, true, async ({ stack, config, password }) => {
         await stack.up();
         const state = JSON.parse(fs.readFileSync(stack.stateFile(), "utf8")) as { checkpoint: { latest: { resources: StateResource[] } } };
         await stack.destroy();
         process.env[LOCAL_PASSWORD_ENV] = password;
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const synth = await synthesize({ project: PROJECT.name, stack: "calibration", config, program: () => { require("./engine-state/index"); } });
+        const synth = await synthesize({ project: BENCH_STATE_PROJECT.name, stack: stack.stack, config, program: () => { require("./engine-state/index"); } });
         const inputs = inputSizes(synth.resources);
         const calibrated = new Map<string, { stateBytes: number; inputBytes: number }>();
         for (const r of state.checkpoint.latest.resources) {
@@ -59,10 +47,7 @@ async function calibrate(): Promise<Map<string, { stateBytes: number; inputBytes
             if (synthesised && !calibrated.has(r.type)) calibrated.set(r.type, { stateBytes: JSON.stringify(r).length, inputBytes: synthesised.bytes });
         }
         return calibrated;
-    } finally {
-        await Promise.all([edge.destroy(), region.destroy()]);
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    });
 }
 
 async function main(): Promise<void> {

@@ -1,5 +1,9 @@
 /**
- * What the Pulumi Node SDK (3.248) spends per resource on stack traces, and a setting to bound it.
+ * What the Pulumi Node SDK (3.248) spends per resource on stack traces, and an OPT-IN setting to
+ * bound it, for the repo's own stack program only (stacks/index.ts, the synth CLI, the benchmarks).
+ * The library (components/) never loads this module: it uses the public SDK API only and works
+ * with any SDK in its peer range. This module patches SDK internals; it checks that they exist and
+ * does nothing otherwise. Measured gain: docs/scale.md ("SDK internals", `npm run bench:sdk-internals`).
  *
  * The SDK captures stacks in two places, whatever the program does:
  * - `runtime/debuggable.js` `debuggablePromise` stores `new Error().stack` on every promise it
@@ -11,39 +15,35 @@
  *   source-mapped, which multiplies the cost.
  *
  * `tuneSdkRegistration(mode)`:
- * - `"short"` (the default): promise stacks are captured empty (unless PULUMI_DEBUG_PROMISE_LEAKS
+ * - `"sdk"` (the default): the SDK's own behaviour, untouched (nothing is patched; a mode applied
+ *   earlier in the process is undone).
+ * - `"short"`: promise stacks are captured empty (unless PULUMI_DEBUG_PROMISE_LEAKS
  *   is set), and resource stacks are captured `SHORT_STACK_FRAMES` deep instead of without
  *   limit: the source position (the first frame in user code) and the nearest callers are kept.
  * - `"off"`: as "short", and no source position or stack trace is sent at all.
- * - `"sdk"`: the SDK's own behaviour, untouched.
  *
  * A third per-resource cost is not a stack: after every RegisterResource and ReadResource call the
  * SDK logs `resp: ${response}` at debug level, which stringifies the whole protobuf response (the
  * resource's full state; for a dynamic resource that includes its serialised provider, 10-80 KB)
  * before the engine decides whether to keep debug output at all. In "short" and "off" modes those
  * responses describe themselves by URN and id instead (about 7 % of the regional stack's CPU at
- * 1,000 facilities, docs/scale.md); "sdk" restores the full dump for `pulumi -v=9` debugging.
- *
- * Dynamic providers: the SDK enables the V8 inspector's debugger to serialise one, for the file
- * name in a possible error message, and leaves it on for the rest of the run; in "short" and "off"
- * modes the serialiser works without it (sdk-internals/closure-debugger.ts), "sdk" leaves it as the SDK does.
+ * 1,000 facilities, docs/scale.md); "sdk" leaves the full dump for `pulumi -v=9` debugging.
  *
  * Errors are not affected: `Error.stackTraceLimit` is changed only around those two SDK captures,
  * so an exception thrown by the program (our ValidationErrors carry their own message naming the
- * config key) keeps its full stack. The environment variable `AGOGSAAS_STACK_CAPTURE` overrides
- * the mode (`sdk`, `short`, `off`), e.g. to get the SDK's full stack traces back when debugging.
+ * config key) keeps its full stack. The environment variable `AGOGSAAS_STACK_CAPTURE` chooses
+ * the mode when the caller does not (`sdk`, `short`, `off`): `AGOGSAAS_STACK_CAPTURE=short` opts in.
  *
  * The SDK internals touched are checked when applied: on an SDK without them this does nothing
  * and says so (`applied: false`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { skipClosureDebugger } from "./closure-debugger";
 
 export const STACK_CAPTURE_MODES = ["sdk", "short", "off"] as const;
 export type StackCapture = (typeof STACK_CAPTURE_MODES)[number];
 
-/** The mode used when neither the caller nor AGOGSAAS_STACK_CAPTURE chooses one. */
-export const DEFAULT_STACK_CAPTURE: StackCapture = "short";
+/** The mode used when neither the caller nor AGOGSAAS_STACK_CAPTURE chooses one: the SDK untouched. */
+export const DEFAULT_STACK_CAPTURE: StackCapture = "sdk";
 /**
  * Frames captured per resource in "short" mode: the SDK's own frames (5) plus the seven nearest
  * callers (for an edge container: the resource class, the EdgeSite helper and constructor, the
@@ -88,6 +88,8 @@ export function resolveStackCapture(requested?: string, env: NodeJS.ProcessEnv =
  */
 export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapture; applied: boolean } {
     const mode = resolveStackCapture(requested);
+    // Nothing patched yet and nothing asked for: touch nothing at all.
+    if (mode === "sdk" && originals === undefined) return { mode, applied: false };
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
     const resource = pulumi.Resource as unknown as ResourceClass;
@@ -106,10 +108,8 @@ export function tuneSdkRegistration(requested?: StackCapture): { mode: StackCapt
         resource.callsites = callsites;
         // The responses' own toString is inherited from the protobuf message class.
         for (const response of responses) delete (response!.prototype as { toString?: unknown }).toString;
-        skipClosureDebugger(false);
         return { mode, applied: true };
     }
-    skipClosureDebugger(true);
     for (const response of responses) response!.prototype.toString = describeResponse;
     // The promise stacks are only ever printed with PULUMI_DEBUG_PROMISE_LEAKS: keep them then.
     debuggable.debuggablePromise = debuggable.debugPromiseLeaks

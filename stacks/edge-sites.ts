@@ -10,7 +10,6 @@ import { regionalUrls } from "./endpoints";
 import { withConfigKeys } from "./rekey";
 import { EDGE_REPLICATION } from "./mesh";
 import { FacilityAddresses, FacilityEndpoint } from "./facility-endpoints";
-import { collectRecord } from "../sdk-internals/output-parts";
 
 export interface EdgeSitePlan {
     /** Component name: the facility id (stable whichever stack deploys it). */
@@ -139,8 +138,10 @@ export function facilitySummary(facility: FacilityConfig, endpoint: FacilityEndp
 /**
  * The `facilities` stack output: facility id -> summary, as one value. With edge stacks each
  * summary is an Output, and the SDK's stack-output walk awaits every Output it meets one after
- * the other; collected into one Output it meets one (1.1 s of 9.6 at 1,000 facilities, docs/scale.md).
+ * the other; collected into one Output (`pulumi.all`) it meets one (1.1 s of 9.6 at 1,000
+ * facilities, docs/scale.md). Inline (every summary plain) the record itself.
  */
 export function facilitySummaries(facilities: readonly FacilityConfig[], endpoints: ReadonlyMap<string, FacilityEndpoint>): pulumi.Input<Record<string, FacilitySummary>> {
-    return collectRecord(Object.fromEntries(facilities.map((facility) => [facility.id, facilitySummary(facility, endpoints.get(facility.id)!)])));
+    const summaries = Object.fromEntries(facilities.map((facility) => [facility.id, facilitySummary(facility, endpoints.get(facility.id)!)]));
+    return Object.values(summaries).some((s) => pulumi.Output.isInstance(s)) ? pulumi.all(summaries) as pulumi.Output<Record<string, FacilitySummary>> : summaries as Record<string, FacilitySummary>;
 }

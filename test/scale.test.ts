@@ -6,6 +6,7 @@
  */
 import * as assert from "assert";
 import * as path from "path";
+import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfigFiles } from "../tools/synth/stack-config";
 import { parseStackConfig } from "../stacks/config";
@@ -254,9 +255,10 @@ describe("stack capture setting (sdk-internals/sdk-tuning.ts)", () => {
     const resource = pulumi.Resource as unknown as { callsites: () => { file?: string; line?: number }[] };
     afterEach(() => tuneSdkRegistration("sdk"));
 
-    it("resolves the mode from the argument, then AGOGSAAS_STACK_CAPTURE, then the default", () => {
-        assert.strictEqual(DEFAULT_STACK_CAPTURE, "short");
-        assert.strictEqual(resolveStackCapture(undefined, {}), "short");
+    it("resolves the mode from the argument, then AGOGSAAS_STACK_CAPTURE, then the default (opt-in: the SDK untouched)", () => {
+        assert.strictEqual(DEFAULT_STACK_CAPTURE, "sdk");
+        assert.strictEqual(resolveStackCapture(undefined, {}), "sdk");
+        assert.strictEqual(resolveStackCapture(undefined, { AGOGSAAS_STACK_CAPTURE: "short" }), "short");
         assert.strictEqual(resolveStackCapture(undefined, { AGOGSAAS_STACK_CAPTURE: "off" }), "off");
         assert.strictEqual(resolveStackCapture("sdk", { AGOGSAAS_STACK_CAPTURE: "off" }), "sdk");
         assert.throws(() => resolveStackCapture(undefined, { AGOGSAAS_STACK_CAPTURE: "fast" }), /AGOGSAAS_STACK_CAPTURE: unknown value "fast". Allowed: sdk, short, off/);
@@ -281,6 +283,23 @@ describe("stack capture setting (sdk-internals/sdk-tuning.ts)", () => {
         const lines = (deep(30).stack ?? "").split("\n").length - 1;
         // test/setup.ts sets 10; the 31 nested calls fill all of them.
         assert.strictEqual(lines, before);
+    });
+
+    it("patches nothing when not opted in: 'sdk' before any other mode leaves the SDK as installed", () => {
+        const script = [
+            "const pulumi = require('@pulumi/pulumi');",
+            "const debuggable = require('@pulumi/pulumi/runtime/debuggable');",
+            "const before = [debuggable.debuggablePromise, pulumi.Resource.callsites];",
+            "const { tuneSdkRegistration } = require('./sdk-internals/sdk-tuning');",
+            "const result = tuneSdkRegistration();",
+            "const same = debuggable.debuggablePromise === before[0] && pulumi.Resource.callsites === before[1];",
+            "console.log(JSON.stringify({ result, same }));",
+        ].join("\n");
+        const env = { ...process.env };
+        delete env.AGOGSAAS_STACK_CAPTURE;
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: path.resolve(__dirname, ".."), encoding: "utf8", env });
+        assert.strictEqual(r.status, 0, r.stderr);
+        assert.deepStrictEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { result: { mode: "sdk", applied: false }, same: true });
     });
 
     it("restores the SDK's own behaviour with 'sdk'", () => {

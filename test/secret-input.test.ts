@@ -1,5 +1,5 @@
 /**
- * components/postgres/secret-input.ts: whatever shape it takes the shortcut for, the result is what
+ * components/postgres/secret-input.ts: whatever the shape of the value, the result is what
  * `pulumi.secret` gives — secret, the same value, the same dependencies, unknown when a part is
  * unknown — and one wrapper per value object.
  */

@@ -58,6 +58,11 @@ describe("structure", function () {
                 "components/thing/thing.ts": `export class Thing {}\n`,
                 "components/uses-internals.ts": `import { z } from "../sdk-internals/patch";\nexport const w = z;\n`,
                 "sdk-internals/patch.ts": `export const z = 1;\n`,
+                "components/uses-sdk-runtime.ts": `import { debuggablePromise } from "@pulumi/pulumi/runtime/debuggable";\nimport * as pulumi from "@pulumi/pulumi";\nexport const d = [debuggablePromise, pulumi];\n`,
+                "components/thing/providers/uses-sdk.ts": `import * as pulumi from "@pulumi/pulumi";\nexport const q = pulumi;\n`,
+                "node_modules/@pulumi/pulumi/package.json": `{ "name": "@pulumi/pulumi", "main": "index.js" }\n`,
+                "node_modules/@pulumi/pulumi/index.js": `exports.x = 1;\n`,
+                "node_modules/@pulumi/pulumi/runtime/debuggable.js": `exports.debuggablePromise = 1;\n`,
                 "stacks/uses-tool.ts": `import { t } from "../tools/dev";\nexport const u = t;\n`,
                 "tools/dev.ts": `export const t = 1;\n`,
                 "provider/serves-class.ts": `import { Thing } from "../components/thing/thing";\nexport const s = Thing;\n`,
@@ -65,9 +70,11 @@ describe("structure", function () {
             try {
                 const r = run("depcruise", ["--config", ".dependency-cruiser.cjs", "components", "provider", "stacks", "tools", "sdk-internals"], dir);
                 assert.notStrictEqual(r.status, 0, r.output);
-                for (const rule of ["no-circular", "library-stands-alone", "providers-never-import-resources", "plugin-serves-providers-only", "sdk-internals-fenced", "stacks-not-on-tools"]) {
+                for (const rule of ["no-circular", "library-stands-alone", "providers-never-import-resources", "providers-without-pulumi-runtime", "plugin-serves-providers-only", "sdk-internals-fenced", "library-public-sdk-only", "stacks-not-on-tools"]) {
                     assert.match(r.output, new RegExp(`error ${rule}:`), `${rule} in:\n${r.output}`);
                 }
+                // The SDK's public index is allowed: only the internal module is reported.
+                assert.strictEqual((r.output.match(/error library-public-sdk-only:/g) ?? []).length, 1, r.output);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
             }
@@ -147,7 +154,7 @@ describe("structure", function () {
                 "const before = new Set(Object.keys(require.cache));",
                 "require('./components');",
                 "const loaded = Object.keys(require.cache).filter((f) => !before.has(f));",
-                "const patches = loaded.filter((f) => /sdk-internals[\\\\/](sdk-tuning|closure-debugger)/.test(f) || /[\\\\/]stacks[\\\\/]/.test(f));",
+                "const patches = loaded.filter((f) => /[\\\\/]sdk-internals[\\\\/]/.test(f) || /[\\\\/]stacks[\\\\/]/.test(f));",
                 "console.log(JSON.stringify({ patches, stack: require('@pulumi/pulumi').runtime.getStackResource?.() ?? null }));",
             ].join("\n");
             const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8" });

@@ -23,9 +23,9 @@ import type { ReplayWiring } from "./replay";
 import { STACK_CAPTURE_MODES, StackCapture } from "../../sdk-internals/sdk-tuning";
 import { runCli } from "../../tools/run-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..", "..");
 const DEFAULT_FACILITIES = [10, 100, 1000];
-const BASE_STACK = "us-east";
+export const BASE_STACK = "us-east";
 /** A heap limit above node's default (about 4 GiB here), so a run that needs more finishes and reports its peak instead of crashing. */
 const HEAP_CEILING_FLAG = "--max-old-space-size=12288";
 
@@ -37,7 +37,7 @@ export function projectNodeArgs(root = ROOT): string {
 }
 
 /** The measured processes run as `pulumi up` runs the program (its nodeargs), under a generous heap ceiling. */
-const DEFAULT_NODE_FLAGS = `${HEAP_CEILING_FLAG} ${projectNodeArgs()}`.trim();
+export const DEFAULT_NODE_FLAGS = `${HEAP_CEILING_FLAG} ${projectNodeArgs()}`.trim();
 
 const USAGE = `usage: npm run bench:synth -- [options]
   --facilities <N>         fleet size; repeat or comma-separate for several (default 10,100,1000)
@@ -45,7 +45,7 @@ const USAGE = `usage: npm run bench:synth -- [options]
                            each facility its own edge stack); repeatable (default both)
   --no-baseline            skip the bare-SDK replays (plain and wired, bench/synth/replay.ts)
   --runtime <r>            js (compile with tsc, run plain node; default) or ts-node
-  --stack-capture <m>      SDK stack capture (sdk-internals/sdk-tuning.ts): sdk, short (default) or off
+  --stack-capture <m>      SDK stack capture (sdk-internals/sdk-tuning.ts, opt-in): sdk (default: untouched), short or off
   --stack-trace-limit <n>  set Error.stackTraceLimit in the measured process (default: node's 10)
   --node-flags="<flags>"   V8/node flags for the measured processes (default: Pulumi.yaml's nodeargs,
                            as pulumi up runs the program, and a heap ceiling: "${DEFAULT_NODE_FLAGS}")
@@ -129,7 +129,7 @@ function parseOptions(argv: string[]): Options | undefined {
 }
 
 /** Compiles the worker and the program to dist/bench; returns the worker's path. */
-function buildWorker(runtime: Options["runtime"]): { script: string; execArgv: string[] } {
+export function buildWorker(runtime: Options["runtime"]): { script: string; execArgv: string[] } {
     if (runtime === "ts-node") {
         return { script: path.join(__dirname, "worker.ts"), execArgv: ["-r", "ts-node/register/transpile-only"] };
     }
@@ -148,7 +148,7 @@ function buildWorker(runtime: Options["runtime"]): { script: string; execArgv: s
     return { script, execArgv: [] };
 }
 
-function runWorker(worker: { script: string; execArgv: string[] }, request: WorkerRequest, nodeFlags: string[], cpuProf: string | undefined): Promise<WorkerResult> {
+export function runWorker(worker: { script: string; execArgv: string[] }, request: WorkerRequest, nodeFlags: string[], cpuProf: string | undefined): Promise<WorkerResult> {
     const execArgv = [...nodeFlags, ...worker.execArgv];
     if (cpuProf) {
         fs.mkdirSync(cpuProf, { recursive: true });
@@ -243,7 +243,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const settings = [
         `runtime ${options.runtime}`,
-        `stack capture ${options.stackCapture ?? "default (AGOGSAAS_STACK_CAPTURE or short)"}`,
+        `stack capture ${options.stackCapture ?? "default (AGOGSAAS_STACK_CAPTURE, else the SDK untouched)"}`,
         `Error.stackTraceLimit ${options.stackTraceLimit ?? "node default"}`,
         `node flags "${options.nodeFlags.join(" ")}"`,
         `${options.repeat === 1 ? "one run per row" : `median of ${options.repeat} runs per row`}`,

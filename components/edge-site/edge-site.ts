@@ -7,6 +7,7 @@
  * but with `ignoreChanges: ["*"]` and `retainOnDelete`, so the engine has nothing to ask the
  * unreachable daemon; the provider skips its daemon ping at configure time for the same reason.
  */
+import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TABLE_NAMES, TABLE_CATALOG, classifyTables, residencyTags } from "../shared/sovereignty";
@@ -14,8 +15,6 @@ import { EdgeSiteArgs, EdgeSiteSettings, validateEdgeSiteArgs } from "./args";
 import { EdgeContainerSpec, EdgeSecretFile, EdgeVolume, INTERNAL_PORTS, edgeContainerSpecs } from "./internal/containers";
 import { pgpassLine, rcloneConfig } from "./internal/backup";
 import { EDGE_SIZES } from "./sizes";
-import * as dockerResources from "./internal/docker-resources";
-import { LeanResource } from "../../sdk-internals/lean-resource";
 import { secretInput } from "../postgres/secret-input";
 
 export { EdgeSiteArgs, EdgeImages, EdgePorts } from "./args";
@@ -65,7 +64,7 @@ export class EdgeSite extends pulumi.ComponentResource {
     /** The backend's health URL, as reached over the VPN. */
     public readonly healthUrl: string;
     /** The Docker provider for this facility's host (for extra containers placed on the same machine: pass it as `provider`). */
-    public readonly provider: pulumi.ProviderResource;
+    public readonly provider: docker.Provider;
 
     constructor(name: string, args: EdgeSiteArgs, opts?: pulumi.ComponentResourceOptions) {
         // Validate before super(): a bad arg must not register even the component itself.
@@ -79,7 +78,7 @@ export class EdgeSite extends pulumi.ComponentResource {
         const frozen: pulumi.CustomResourceOptions = settings.offline ? { ignoreChanges: ["*"], retainOnDelete: true } : {};
         const child: pulumi.CustomResourceOptions = { parent: this, ...frozen };
 
-        this.provider = dockerResources.provider(`${name}-docker`, {
+        this.provider = new docker.Provider(`${name}-docker`, {
             host: settings.dockerHost,
             sshOpts: settings.sshOpts.length > 0 ? settings.sshOpts : undefined,
             // No daemon ping at configure time: an unreachable factory must not fail the whole
@@ -95,7 +94,7 @@ export class EdgeSite extends pulumi.ComponentResource {
         const labels = baseLabels(settings);
         const dataLabels = { ...labels, ...residencyTags(settings.zone, classifyTables(EDGE_TABLES)) };
 
-        const network = dockerResources.network(`${name}-network`, {
+        const network = new docker.Network(`${name}-network`, {
             name: `agogsaas-${settings.facilityId}`,
             driver: "bridge",
             labels: toLabelList(labels),
@@ -104,9 +103,9 @@ export class EdgeSite extends pulumi.ComponentResource {
         // Volumes outlive the stack: deleting a stack (or the facility from it) never wipes a
         // factory's database; remove the volume by hand once its data is safe in the region.
         const volumeNames: EdgeVolume[] = settings.backup ? ["pgdata", "natsdata", "backups", "archive"] : ["pgdata", "natsdata"];
-        const volumes: Partial<Record<EdgeVolume, LeanResource>> = {};
+        const volumes: Partial<Record<EdgeVolume, docker.Volume>> = {};
         for (const volume of volumeNames) {
-            volumes[volume] = dockerResources.volume(`${name}-${volume}`, {
+            volumes[volume] = new docker.Volume(`${name}-${volume}`, {
                 name: `agogsaas-${settings.facilityId}-${volume}`,
                 labels: toLabelList(dataLabels),
             }, { ...onHost, retainOnDelete: true });
@@ -120,19 +119,19 @@ export class EdgeSite extends pulumi.ComponentResource {
             rcloneConfig: () => pulumi.all(offsite!.credentials).apply((c) => rcloneConfig(offsite!, c)),
         };
 
-        const images: Partial<Record<string, LeanResource>> = {};
-        const containers: Partial<Record<string, LeanResource>> = {};
+        const images: Partial<Record<string, docker.RemoteImage>> = {};
+        const containers: Partial<Record<string, docker.Container>> = {};
         for (const spec of edgeContainerSpecs(settings)) {
             // One pull per image: the backup container runs the PostgreSQL image the server runs.
-            const image = images[spec.image] ??= dockerResources.remoteImage(`${name}-${spec.alias}-image`, {
+            const image = images[spec.image] ??= new docker.RemoteImage(`${name}-${spec.alias}-image`, {
                 name: settings.images[spec.image],
                 // Another site on the same host (a lab) may share the image; never delete it from under it.
                 keepLocally: true,
             }, onHost);
             containers[spec.container] = this.container(name, settings, spec, {
-                image: image.output<string>("imageId"),
-                network: network.output<string>("name"),
-                volumes: spec.volumes.map((v) => volumes[v.volume]!.output<string>("name")),
+                image: image.imageId,
+                network: network.name,
+                volumes: spec.volumes.map((v) => volumes[v.volume]!.name),
                 secretFiles: spec.secretFiles.map((f) => secretFiles[f.secret]()),
                 labels: { ...(spec.dataBearing ? dataLabels : labels), ...spec.labels },
                 dependsOn: spec.after.map((c) => containers[c]!),
@@ -174,9 +173,9 @@ export class EdgeSite extends pulumi.ComponentResource {
             dependsOn: pulumi.Resource[];
         },
         opts: pulumi.CustomResourceOptions,
-    ): LeanResource {
+    ): docker.Container {
         const limits = EDGE_SIZES[settings.size].limits[spec.container];
-        return dockerResources.container(`${name}-${spec.alias}`, {
+        return new docker.Container(`${name}-${spec.alias}`, {
             name: `agogsaas-${settings.facilityId}-${spec.alias}`,
             image: refs.image,
             entrypoints: spec.entrypoint,

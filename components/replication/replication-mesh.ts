@@ -30,7 +30,6 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { TABLE_CATALOG } from "../shared/sovereignty";
 import { PgConnection } from "../postgres/connection";
-import { collectRecord } from "../../sdk-internals/output-parts";
 import { secretInput } from "../postgres/secret-input";
 import { validateMesh, MeshPlan } from "./validation";
 import { replicationRoleName } from "./naming";
@@ -270,10 +269,9 @@ function replicationLogins(mesh: MeshContext, passwords: Map<string, pulumi.Outp
             const from = mesh.node(publisherName);
             // An external node's connection already logs in as its replication role.
             const external = from.external === true;
-            // From the node's shared admin Output (an Output, so the collected parts are one Output;
-            // pulumi.all would make two per part, which shows at 1,000 edges).
+            // From the node's shared admin Output.
             type LoginParts = { conn: PgConnection; host?: string; port?: number | string; password?: string };
-            const parts = collectRecord<unknown>({
+            const parts = pulumi.all({
                 conn: mesh.admin(publisherName), host: from.replicationHost, port: from.replicationPort, password: external ? undefined : passwords.get(publisherName),
             }) as unknown as pulumi.Output<LoginParts>;
             login = secretInput(parts.apply(({ conn, host, port, password }) => ({

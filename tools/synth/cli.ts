@@ -92,7 +92,7 @@ async function runSteps(steps: SynthStep[], options: SynthOptionValues, base: Om
 }
 
 export async function main(argv: string[]): Promise<number> {
-    tuneSdkRegistration(); // as stacks/index.ts does for the Pulumi CLI
+    tuneSdkRegistration(); // opt-in only (AGOGSAAS_STACK_CAPTURE=short|off), as stacks/index.ts; unset it patches nothing
     const steps = loadSteps();
     const allOptions = [...CLI_OPTIONS, ...steps.flatMap((s) => s.options ?? [])];
     let options: SynthOptionValues;
