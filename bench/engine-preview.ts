@@ -39,7 +39,7 @@ function record(project: string, stack: string, config: Record<string, string>, 
     fs.writeFileSync(configFile, JSON.stringify(config));
     const request: WorkerRequest = { kind: "library", project, stack, configFile, recordFile };
     return new Promise((resolve, reject) => {
-        const child = fork(path.join(__dirname, "synth", "worker.ts"), [], { cwd: CHECKOUT, execArgv: ["-r", "ts-node/register/transpile-only", "--max-old-space-size=12288"] });
+        const child = fork(path.join(__dirname, "synth", "worker.ts"), [], { cwd: CHECKOUT, execArgv: ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "--max-old-space-size=12288"] });
         let answer: WorkerResult | WorkerFailure | undefined;
         child.on("message", (message: WorkerResult | WorkerFailure) => { answer = message; });
         child.on("exit", () => (answer && !("error" in answer) ? resolve(recordFile) : reject(new Error(`recording ${stack} failed: ${answer && "error" in answer ? answer.error : "no answer"}`))));

@@ -2,11 +2,13 @@
  * The two regional applications as BlueGreenPairs: what differs between backend and frontend is
  * a row of APP_SPECS; everything else comes from the stack config.
  */
-import { BlueGreenPairArgs, ResolvedBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
+import {
+    BlueGreenPairArgs, ResolvedBlueGreenArgs, NetworkAllow, NetworkPeer, TenantIsolationArgs, podSecurityLabels, quotaFor,
+} from "@agogsaas/pulumi";
 import { blueGreenFootprint } from "../components/blue-green-pair/internal/footprint";
 import type { DatabaseProvisioner } from "../components/regional-cluster/args";
 import { ADDON_NAMESPACES, NATS_CLIENT_URL } from "../components/regional-cluster/internal/addons";
-import { NetworkAllow, NetworkPeer, TENANT_LABEL, TenantIsolationArgs, podSecurityLabels, quotaFor } from "../components/k8s/isolation";
+import { TENANT_LABEL } from "../components/k8s/isolation";
 import { App, COLORS, StackConfig, configKey } from "./config";
 import { FieldMap } from "./rekey";
 import { regionalHosts } from "./endpoints";

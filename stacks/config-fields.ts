@@ -2,7 +2,8 @@
  * Small typed readers for structured config: each checks one value and, when it is wrong, throws
  * a ValidationError naming the config path it read (`agogsaas:facilities[1].size`).
  */
-import { ValidationError, oneOf } from "../components/shared/errors";
+import { ValidationError } from "@agogsaas/pulumi";
+import { oneOf } from "../components/shared/errors";
 import { assertPinnedImage } from "../components/shared/image-ref";
 import { dockerHostName } from "../components/edge-site/args";
 

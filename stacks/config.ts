@@ -8,18 +8,19 @@
  */
 import { FacilityMode, assertFacilityMode } from "../components/fallback/plan";
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError, ValidationError, oneOf } from "../components/shared/errors";
-import { Zone, assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/shared/sovereignty";
-import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge-site/sizes";
+import {
+    SovereigntyError, ValidationError, Zone, EDGE_SIZE_TIERS, EdgeSizeTier, DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName,
+    FACILITY_ID_PATTERN, EdgeBackupArgs, EdgeSiteDetails, validateSiteDetails, COLORS, Color,
+} from "@agogsaas/pulumi";
+import { oneOf } from "../components/shared/errors";
+import { assertAwsRegion, assertAzureLocation, assertZone, normaliseAzureLocation, tablesOfClass } from "../components/shared/sovereignty";
 import { parseImageRef } from "../components/shared/image-ref";
-import { DEFAULT_EDGE_IMAGES, EDGE_IMAGE_NAMES, EdgeImageName, FACILITY_ID_PATTERN } from "../components/edge-site/args";
-import { EdgeBackupArgs, validateEdgeBackup } from "../components/edge-site/internal/backup";
-import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge-site/site";
+import { validateEdgeBackup } from "../components/edge-site/internal/backup";
+import { assertDisjointSubnets } from "../components/edge-site/site";
 import {
     assertUnique, describe, readArray, readBoolean, readChoice, readDockerHost, readIdentifier, readImage, readInteger,
     readObject, readString, readVersion,
 } from "./config-fields";
-import { COLORS, Color } from "../components/blue-green-pair/blue-green-pair";
 
 export { COLORS, Color };
 

@@ -3,8 +3,7 @@
  * single-facility edge stack, so a facility deploys identically either way.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EdgeBackupArgs, EdgeSite, EdgeSiteArgs } from "../components/edge-site/edge-site";
-import { validateEdgeSiteArgs } from "../components/edge-site/args";
+import { EdgeBackupArgs, EdgeSite, EdgeSiteArgs, validateEdgeSiteArgs } from "@agogsaas/pulumi";
 import { FacilityConfig, StackConfig, configKey } from "./config";
 import { regionalUrls } from "./endpoints";
 import { withConfigKeys } from "./rekey";

@@ -13,10 +13,9 @@
  * a contradiction is refused naming the key, the declared value and the edge stack's.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { EdgeSite } from "../components/edge-site/edge-site";
+import { EdgeSite, type PgConnectionInput } from "@agogsaas/pulumi";
 import { FacilityConfig, configKey } from "./config";
 import { assertStacksAgree } from "./stack-contract";
-import type { PgConnectionInput } from "../components/postgres/connection";
 import { secretInput } from "../components/postgres/secret-input";
 
 /** What the stack outputs show of a facility's edge computer (plain, never secret). */

@@ -3,9 +3,7 @@
  * same zone, reached inside the cluster) plus each peer's `aggregate` subgraph (zone from config).
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-    FederationGatewayArgs, FederationSubgraphArgs, composeSupergraph, regionalSubgraphSdl,
-} from "../components/federation-gateway/federation-gateway";
+import { FederationGatewayArgs, FederationSubgraphArgs, composeSupergraph, regionalSubgraphSdl } from "@agogsaas/pulumi";
 import { StackConfig, configKey } from "./config";
 import { regionalHosts } from "./endpoints";
 import { withConfigKeys } from "./rekey";

@@ -17,12 +17,12 @@
  * `region` column its rows carry.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError, ValidationError } from "../components/shared/errors";
+import {
+    SovereigntyError, ValidationError, ReplicationMesh, MeshNode, ReplicationMeshArgs, type MeshFlow, type MeshPublication, ZONES, Zone,
+} from "@agogsaas/pulumi";
 import { PostgresDatabase } from "../components/postgres/database";
-import { ReplicationMesh, MeshNode, ReplicationMeshArgs } from "../components/replication/replication-mesh";
-import type { MeshFlow, MeshPublication } from "../components/replication/args";
 import { validateMesh } from "../components/replication/validation";
-import { ZONES, Zone, tablesOfClass } from "../components/shared/sovereignty";
+import { tablesOfClass } from "../components/shared/sovereignty";
 import { PROJECT, PeerConfig, RawConfig, configKey, parsePlacementAndPeers, readStackReference } from "./config";
 import { readChoice } from "./config-fields";
 import { DeclaredEdge, EDGE_OUTPUTS, FacilityEndpoint, checkedEdgeStackEndpoint } from "./facility-endpoints";

@@ -13,14 +13,13 @@
  * it stands for the edge computer, which the self-service tool starts before the update.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/shared/errors";
-import { FACILITY_ID_PATTERN } from "../components/edge-site/args";
-import { EdgeSiteDetails, assertDisjointSubnets, validateSiteDetails } from "../components/edge-site/site";
-import { EDGE_SIZE_TIERS, EdgeSizeTier } from "../components/edge-site/sizes";
-import { ReplicationCapacity, edgeReplicationCapacity } from "../components/replication/capacity";
-import type { ReplicationMeshArgs } from "../components/replication/replication-mesh";
-import type { PgConnectionInput } from "../components/postgres/connection";
-import { Zone, tablesOfClass } from "../components/shared/sovereignty";
+import {
+    ValidationError, FACILITY_ID_PATTERN, EdgeSiteDetails, validateSiteDetails, EDGE_SIZE_TIERS, EdgeSizeTier, ReplicationCapacity,
+    type ReplicationMeshArgs, type PgConnectionInput, Zone,
+} from "@agogsaas/pulumi";
+import { assertDisjointSubnets } from "../components/edge-site/site";
+import { edgeReplicationCapacity } from "../components/replication/capacity";
+import { tablesOfClass } from "../components/shared/sovereignty";
 import { assertUnique, readArray, readChoice, readInteger, readObject, readString } from "./config-fields";
 import { NODES, TENANT_FILTER, facilityFilter } from "./local-topology";
 

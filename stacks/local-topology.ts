@@ -11,9 +11,7 @@
  * Everything here is plain data for ReplicationMesh; the component validates it.
  */
 import type * as pulumi from "@pulumi/pulumi";
-import type { PgConnectionInput } from "../components/postgres/connection";
-import type { ReplicationCapacity } from "../components/replication/capacity";
-import type { ReplicationMeshArgs } from "../components/replication/replication-mesh";
+import type { PgConnectionInput, ReplicationCapacity, ReplicationMeshArgs } from "@agogsaas/pulumi";
 import { flowObjectName } from "../components/replication/naming";
 import { tablesOfClass } from "../components/shared/sovereignty";
 

@@ -19,16 +19,12 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/shared/errors";
-import { composeSupergraph, regionalSubgraphSdl } from "../components/federation-gateway/federation-gateway";
+import { ValidationError, composeSupergraph, regionalSubgraphSdl, ReplicationMesh, ReplicationMeshArgs, type MeshFlow, Zone } from "@agogsaas/pulumi";
 import { facilityFallbackFor } from "../components/fallback/facility-fallback";
 import { FacilityMode, assertFacilityMode, fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { PostgresDatabase } from "../components/postgres/database";
 import { regionalReplicationCapacity } from "../components/replication/capacity";
-import { ReplicationMesh, ReplicationMeshArgs } from "../components/replication/replication-mesh";
-import type { MeshFlow } from "../components/replication/args";
 import { validateMesh } from "../components/replication/validation";
-import { Zone } from "../components/shared/sovereignty";
 import { DEFAULTS, PROJECT, RawConfig, parseJson } from "./config";
 import { readArray, readInteger, readObject, readString } from "./config-fields";
 import { DemoNode, FACILITY_FRA, FACILITY_LA, NODES, demoMeshArgs } from "./local-topology";

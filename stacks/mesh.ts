@@ -36,11 +36,10 @@
  * subscribes its own colours to that publication (an `external` mesh node), logging in with the
  * peering login, never with this region's admin.
  */
-import { ValidationError } from "../components/shared/errors";
-import { MeshFlow, MeshNode, MeshPublication } from "../components/replication/replication-mesh";
+import { ValidationError, MeshFlow, MeshNode, MeshPublication, EdgeReplicationTopology, ReplicationCapacity, ZONES } from "@agogsaas/pulumi";
 import { MAX_NODE_NAME_LENGTH, validateMesh } from "../components/replication/validation";
-import { EdgeReplicationTopology, ReplicationCapacity, edgeReplicationCapacity } from "../components/replication/capacity";
-import { ZONES, tablesOfClass } from "../components/shared/sovereignty";
+import { edgeReplicationCapacity } from "../components/replication/capacity";
+import { tablesOfClass } from "../components/shared/sovereignty";
 import { fallbackNodeName, fallbackPlan } from "../components/fallback/plan";
 import { COLORS, Color, Cloud, FacilityConfig, PeerConfig, StackConfig, configKey } from "./config";
 import { FieldMap, withConfigKeys } from "./rekey";

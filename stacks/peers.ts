@@ -18,8 +18,7 @@
  * key, the declared value and the peer's (checkedPeering).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { SovereigntyError } from "../components/shared/errors";
-import type { Zone } from "../components/shared/sovereignty";
+import { SovereigntyError, type Zone } from "@agogsaas/pulumi";
 import { PeerConfig, configKey } from "./config";
 import { assertStacksAgree } from "./stack-contract";
 import { AGGREGATE_TABLES, PEERING_DATABASE, peeringPublicationName } from "./mesh";

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { ValidationError } from "../components/shared/errors";
+import { ValidationError } from "@agogsaas/pulumi";
 
 /**
  * The program's errors reach the engine as RunErrors whose stack holds no `node_modules` frame.

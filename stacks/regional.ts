@@ -7,11 +7,12 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as k8s from "@pulumi/kubernetes";
-import { DatabaseConnection, RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs } from "../components/regional-cluster/regional-cluster";
-import { ReplicationMesh, MeshNode } from "../components/replication/replication-mesh";
-import { FederationGateway, SUBGRAPH_PATHS, gatewayPeer } from "../components/federation-gateway/federation-gateway";
-import { BlueGreenPair, BlueGreenPairArgs, ResolvedBlueGreenArgs, resolveBlueGreenArgs } from "../components/blue-green-pair/blue-green-pair";
-import { TenantIsolation, TenantIsolationArgs } from "../components/k8s/isolation";
+import {
+    DatabaseConnection, RegionalCluster, RegionalClusterArgs, resolveRegionalClusterArgs, ReplicationMesh, MeshNode, FederationGateway,
+    gatewayPeer, BlueGreenPair, BlueGreenPairArgs, ResolvedBlueGreenArgs, resolveBlueGreenArgs, TenantIsolation, TenantIsolationArgs,
+    subgraphUrl, MeshMonitoring,
+} from "@agogsaas/pulumi";
+import { SUBGRAPH_PATHS } from "../components/federation-gateway/federation-gateway";
 import { residencyTags } from "../components/shared/sovereignty";
 import { App, APPS, COLORS, StackConfig, configKey } from "./config";
 import { withConfigKeys } from "./rekey";
@@ -26,8 +27,6 @@ import {
 import { peeringOutputs, PeerEndpoint, PeeringInfo, peerConnection, peerEndpoint } from "./peers";
 import { GATEWAY_NAME, gatewayArgs, validateGateway } from "./federation";
 import { stackTopology } from "./topology";
-import { subgraphUrl } from "../components/federation-gateway/federation-gateway";
-import { MeshMonitoring } from "../components/replication/monitoring";
 import type { StackOutputs } from "./stack-outputs";
 import { facilityFallbackFor } from "../components/fallback/facility-fallback";
 import { fallbackNodeName } from "../components/fallback/plan";

@@ -3,7 +3,7 @@
  * key (`agogsaas:databaseStorageGb`). The stack validates every component's args at plan time and
  * re-raises component errors under the config key they came from.
  */
-import { ValidationError } from "../components/shared/errors";
+import { ValidationError } from "@agogsaas/pulumi";
 
 /** Component args path prefix -> config key (or config path) it was built from. */
 export type FieldMap = Readonly<Record<string, string>>;

@@ -3,7 +3,7 @@
  * checked against what this stack's config declares about it: a contradiction means one of the
  * two is wrong, and acting on either could route rows to the wrong zone or the wrong facility.
  */
-import { SovereigntyError } from "../components/shared/errors";
+import { SovereigntyError } from "@agogsaas/pulumi";
 
 /** One value both sides state: the config key and its value, and what the other stack exports. */
 export interface ContractCheck {

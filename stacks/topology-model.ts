@@ -7,8 +7,9 @@
  * replication flows are edges labelled with their tables and row filter. Flows that cross zones
  * are drawn thick; disabled flows (an offline facility's subscription) dotted.
  */
-import { ValidationError, oneOf } from "../components/shared/errors";
-import { ZONES, ZONE_RULES, Zone, assertZone, mayCrossZones } from "../components/shared/sovereignty";
+import { ValidationError, ZONES, Zone } from "@agogsaas/pulumi";
+import { oneOf } from "../components/shared/errors";
+import { ZONE_RULES, assertZone, mayCrossZones } from "../components/shared/sovereignty";
 
 export type TopologyTier = "edge" | "regional" | "global";
 

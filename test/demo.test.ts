@@ -15,7 +15,7 @@ import { Narrator, renderCheck } from "../tools/demo/narrator";
 function runDemo(): Promise<{ code: number | null; output: string }> {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "agogsaas-demo-state-"));
     return new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/demo/main.ts"], {
+        const child = spawn(process.execPath, ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "tools/demo/main.ts"], {
             cwd: `${__dirname}/..`,
             env: { ...process.env, AGOGSAAS_STATE_DIR: stateDir },
             stdio: ["ignore", "pipe", "pipe"],

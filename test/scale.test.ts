@@ -233,7 +233,7 @@ describe("bench/synth repeated runs", () => {
     });
 
     it("measures with the node flags pulumi up uses (Pulumi.yaml runtime.options.nodeargs)", () => {
-        assert.strictEqual(projectNodeArgs(ROOT), "--max-semi-space-size=64");
+        assert.strictEqual(projectNodeArgs(ROOT), "--max-semi-space-size=64 --conditions=agogsaas-source");
     });
 
     it("refuses a bad --repeat before measuring anything, naming the option", async () => {

@@ -157,7 +157,7 @@ describe("structure", function () {
                 "const patches = loaded.filter((f) => /[\\\\/]sdk-internals[\\\\/]/.test(f) || /[\\\\/]stacks[\\\\/]/.test(f));",
                 "console.log(JSON.stringify({ patches, stack: require('@pulumi/pulumi').runtime.getStackResource?.() ?? null }));",
             ].join("\n");
-            const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8" });
+            const r = spawnSync(process.execPath, ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "-e", script], { cwd: ROOT, encoding: "utf8" });
             assert.strictEqual(r.status, 0, r.stderr);
             assert.deepStrictEqual(JSON.parse(r.stdout.trim().split("\n").pop()!), { patches: [], stack: null });
         });

@@ -12,7 +12,7 @@ import { REDACTED, SynthResult } from "../tools/synth/mock-runtime";
 const ROOT = path.join(__dirname, "..");
 
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const child = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth/cli.ts", ...args], {
+    const child = spawnSync(process.execPath, ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "tools/synth/cli.ts", ...args], {
         cwd: ROOT, encoding: "utf8", timeout: 110_000,
     });
     return { status: child.status, stdout: child.stdout, stderr: child.stderr };

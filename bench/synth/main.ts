@@ -131,7 +131,7 @@ function parseOptions(argv: string[]): Options | undefined {
 /** Compiles the worker and the program to dist/bench; returns the worker's path. */
 export function buildWorker(runtime: Options["runtime"]): { script: string; execArgv: string[] } {
     if (runtime === "ts-node") {
-        return { script: path.join(__dirname, "worker.ts"), execArgv: ["-r", "ts-node/register/transpile-only"] };
+        return { script: path.join(__dirname, "worker.ts"), execArgv: ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only"] };
     }
     const started = Date.now();
     const tsc = require.resolve("typescript/bin/tsc");
@@ -145,7 +145,7 @@ export function buildWorker(runtime: Options["runtime"]): { script: string; exec
     const script = path.join(ROOT, "dist", "bench", "bench", "synth", "worker.js");
     if (!fs.existsSync(script)) throw new Error(`compilation produced no ${script}`);
     process.stderr.write(`compiled to dist/bench in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-    return { script, execArgv: [] };
+    return { script, execArgv: ["-r", path.join(path.dirname(script), "package-alias.js")] };
 }
 
 export function runWorker(worker: { script: string; execArgv: string[] }, request: WorkerRequest, nodeFlags: string[], cpuProf: string | undefined): Promise<WorkerResult> {

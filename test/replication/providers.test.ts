@@ -235,7 +235,7 @@ describe("replication providers on real PostgreSQL", function () {
 
     it("npm run mesh:status reports each subscription (child process, discovered flows)", () => {
         const url = (c: PgConnection) => `postgres://${c.user}:${encodeURIComponent(c.password)}@${c.host}:${c.port}/${c.database}`;
-        const run = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/mesh-status.ts",
+        const run = spawnSync(process.execPath, ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "tools/mesh-status.ts",
             "--node", `edge_la=${url(edge)}`, "--node", `us_east=${url(region)}`, "--json"], { encoding: "utf8", env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true" } });
         assert.strictEqual(run.status, 0, run.stderr + run.stdout);
         const status = JSON.parse(run.stdout);

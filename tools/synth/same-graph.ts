@@ -63,7 +63,7 @@ export function graphDifferences(base: SynthResult, head: SynthResult): string[]
 }
 
 function synth(tree: string, stack: string, flags: string[], out: string): SynthResult {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/synth/cli.ts", "--stack", stack, "--out", out, "--quiet", ...flags], {
+    const r = spawnSync(process.execPath, ["--conditions=agogsaas-source", "-r", "ts-node/register/transpile-only", "tools/synth/cli.ts", "--stack", stack, "--out", out, "--quiet", ...flags], {
         cwd: tree, env: { ...process.env, ...SYNTH_ENV }, encoding: "utf8",
     });
     // A post-synth step may fail after the JSON is written (the topology diagram in preview mode).
