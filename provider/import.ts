@@ -12,18 +12,12 @@ import type * as provider from "@pulumi/pulumi/provider";
 import type { PgConnection, PgSslMode } from "../components/postgres/connection";
 import type { PgResourceKind } from "../components/postgres/providers/resource-types";
 import type { PgKindProvider } from "../components/postgres/providers/dispatch";
+import { wireSecret } from "./secret-wire";
 
 type Props = Record<string, unknown>;
 
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SSL_MODES: readonly PgSslMode[] = ["disable", "require", "verify-full"];
 const ID_FORMAT = "<name>@<host>:<port>/<database>";
-
-/** `value` in Pulumi's wire form of a secret (this plugin's server accepts secrets). */
-export function wireSecret(value: unknown): Props {
-    return { [SECRET_SIG_KEY]: SECRET_SIG, value };
-}
 
 /** How each importable kind names its object and what its state holds beyond what `read` finds. */
 const IMPORTABLE: Partial<Record<PgResourceKind, {

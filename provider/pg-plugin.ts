@@ -14,21 +14,9 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { providerOfType } from "../components/postgres/providers/dispatch";
 import { LEGACY_STATE_KEYS, pgKindOfType } from "../components/postgres/providers/resource-types";
 import { importRead, isImportRead } from "./import";
+import { unwrapSecrets } from "./secret-wire";
 
 type Props = Record<string, unknown>;
-
-/** Pulumi's wire form of a secret: `{ [SECRET_SIG_KEY]: SECRET_SIG, value }`. */
-const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-/** A value with every secret wrapper replaced by the value it wraps. */
-export function unwrapSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (value === null || typeof value !== "object") return value;
-    const record = value as Props;
-    if (record[SECRET_SIG_KEY] === SECRET_SIG) return unwrapSecrets(record.value);
-    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, unwrapSecrets(inner)]));
-}
 
 /** The type token of a URN (`urn:pulumi:stack::project::[parent$]type::name`). */
 export function typeOfUrn(urn: string): string {

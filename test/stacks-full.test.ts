@@ -24,6 +24,7 @@ import { SovereigntyError, ValidationError } from "../components/shared/errors";
 import { checkedPeering } from "../stacks/peers";
 import { checkedEdgeStackOutputs, declaredFacility } from "../stacks/facility-endpoints";
 import { isPgResourceType } from "../components/postgres/providers/resource-types";
+import { unwrapSecrets } from "../provider/secret-wire";
 
 const OPERATIONAL = tablesOfClass("operational").sort();
 const MASTER = tablesOfClass("master").sort();
@@ -90,15 +91,6 @@ function expectedFlows(stack: string): Map<string, ExpectedFlow> {
         }
     }
     return flows;
-}
-
-/** Raw mock inputs with Pulumi's secret wrappers (`{ <signature>: ..., value }`) replaced by their values. */
-function unwrapSecrets(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map(unwrapSecrets);
-    if (value === null || typeof value !== "object") return value;
-    const obj = value as Record<string, unknown>;
-    if ("4dabf18193072939515e22adb298388d" in obj) return unwrapSecrets(obj.value);
-    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
 /** Children (transitively) of a component, by URN. */

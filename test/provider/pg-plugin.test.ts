@@ -13,8 +13,8 @@ import { CatalogTables } from "../../components/replication/catalog-tables";
 import { ConnectRestriction } from "../../components/replication/connect-restriction";
 import { PG_PROVIDERS } from "../../components/postgres/providers/dispatch";
 import { LEGACY_DYNAMIC_TYPE, PG_RESOURCE_TYPES } from "../../components/postgres/providers/resource-types";
-import { PgPluginProvider, typeOfUrn, unwrapSecrets } from "../../provider/pg-plugin";
-import { wireSecret } from "../../provider/import";
+import { PgPluginProvider, typeOfUrn } from "../../provider/pg-plugin";
+import { unwrapSecrets, wireSecret } from "../../provider/secret-wire";
 
 const CONNECTION = { host: "10.0.0.5", port: 5432, database: "postgres", user: "postgres", password: "not-a-real-one", ssl: "disable" as const };
 const urnOf = (type: string, name: string, parentType?: string) => `urn:pulumi:s::p::${parentType ? `${parentType}$` : ""}${type}::${name}`;

@@ -17,7 +17,7 @@ import type { MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
 import { synthesize, SynthError, SynthResult } from "../synth/mock-runtime";
 import { providerOfType } from "../../components/postgres/providers/dispatch";
 import { isPgResourceType } from "../../components/postgres/providers/resource-types";
-import { unwrapSecrets } from "../../provider/pg-plugin";
+import { unwrapSecrets } from "../../provider/secret-wire";
 
 
 /** One PostgreSQL resource the engine created. */

@@ -152,20 +152,19 @@ export class LocalStack {
 export function stateFigures(stateFile: string) {
     const text = fs.readFileSync(stateFile, "utf8");
     const resources = (JSON.parse(text) as { checkpoint: { latest: { resources?: StateResource[] } } }).checkpoint.latest.resources ?? [];
-    const dynamic = resources.filter((r) => isPgResourceType(r.type) || r.type === LEGACY_DYNAMIC_TYPE);
-    const sizes = dynamic.map((r) => JSON.stringify(r).length);
-    const providerCode = dynamic.map((r) => String(r.outputs?.__provider ?? "").length);
+    const pg = resources.filter((r) => isPgResourceType(r.type) || r.type === LEGACY_DYNAMIC_TYPE).map((r) => ({ type: r.type, bytes: JSON.stringify(r).length, providerCode: String(r.outputs?.__provider ?? "").length }));
+    const sizes = pg.map((r) => r.bytes);
     const average = (xs: number[]) => xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0;
     return {
         totalBytes: Buffer.byteLength(text),
         resources: resources.length,
-        pgResources: dynamic.length,
+        pgResources: pg.length,
         bytesPerPgResource: average(sizes),
         maxBytesPerPgResource: Math.max(0, ...sizes),
-        providerCodeBytes: average(providerCode),
+        providerCodeBytes: average(pg.map((r) => r.providerCode)),
         /** Per type: how many, bytes on average and at most. */
-        byType: Object.fromEntries([...new Set(dynamic.map((r) => r.type))].sort().map((type) => {
-            const ofType = dynamic.filter((r) => r.type === type).map((r) => JSON.stringify(r).length);
+        byType: Object.fromEntries([...new Set(pg.map((r) => r.type))].sort().map((type) => {
+            const ofType = pg.filter((r) => r.type === type).map((r) => r.bytes);
             return [type, { count: ofType.length, averageBytes: average(ofType), maxBytes: Math.max(...ofType) }];
         })),
     };
